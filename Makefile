@@ -10,7 +10,7 @@ PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo
 MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
-	-Wundef -Wno-unused-parameter
+	-Wundef
 HARDEN := -fPIE -fstack-protector-strong -fstack-clash-protection
 ifeq ($(SAN),)
 OPT := -O2 -g -D_FORTIFY_SOURCE=2
@@ -90,7 +90,8 @@ fmt-check:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)

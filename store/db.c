@@ -1,0 +1,285 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crypto/keys.h"
+#include "store/db.h"
+#include "util/log.h"
+
+#define DB_BUSY_TIMEOUT_MS 5000
+/* "x'" + 64 hex digits + "'" is SQLCipher's form for a raw key. */
+#define DB_RAWKEY_LEN (2 + 2 * DB_KEY_LEN + 1)
+
+struct db {
+	sqlite3 *h;
+	char *path;
+};
+
+int64_t
+db_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_err("%s: %s", db->path, err != NULL ? err : "error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, stmt, NULL) != SQLITE_OK) {
+		log_err("%s: prepare failed: %s", db->path,
+		    sqlite3_errmsg(db->h));
+		*stmt = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	/* Fails harmlessly when SQLite already rolled back (e.g. disk full). */
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int
+db_user_version(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (db_prepare(db, &st, "PRAGMA user_version") != 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Create the file ourselves so it is 0600 from its first byte. */
+static int
+prepare_file(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			log_err("%s: not a regular file", path);
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		log_err("%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+apply_key(struct db *db, const uint8_t key[DB_KEY_LEN])
+{
+	char *raw;
+	int rc = -1;
+
+	raw = sodium_malloc(DB_RAWKEY_LEN + 1);
+	if (raw == NULL) {
+		log_err("out of locked memory");
+		return -1;
+	}
+	raw[0] = 'x';
+	raw[1] = '\'';
+	sodium_bin2hex(raw + 2, 2 * DB_KEY_LEN + 1, key, DB_KEY_LEN);
+	raw[DB_RAWKEY_LEN - 1] = '\'';
+	raw[DB_RAWKEY_LEN] = '\0';
+	/* sqlite3_key rather than PRAGMA key: the key never becomes SQL
+	 * text that the parser copies into its own heap. */
+	if (sqlite3_key(db->h, raw, DB_RAWKEY_LEN) != SQLITE_OK) {
+		log_err("%s: cannot set the database key", db->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_free(raw);
+	return rc;
+}
+
+/* A wrong key shows up at the first read, as "file is not a database". */
+static int
+prove_key(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master",
+		-1, &st, NULL) != SQLITE_OK) {
+		rc = sqlite3_errcode(db->h);
+		goto fail;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+fail:
+	if (rc == SQLITE_NOTADB)
+		log_err("%s: wrong database key, or not a database of ours",
+		    db->path);
+	else
+		log_err("%s: cannot read: %s", db->path,
+		    sqlite3_errmsg(db->h));
+	return -1;
+}
+
+static int
+migrate(struct db *db, const struct db_schema *schema)
+{
+	int v = db_user_version(db);
+
+	if (v < 0)
+		return -1;
+	if ((size_t)v > schema->nsteps) {
+		log_err("%s: schema version %d is newer than this program "
+			"knows (%zu); refusing to touch it",
+		    db->path, v, schema->nsteps);
+		return -1;
+	}
+	for (size_t i = (size_t)v; i < schema->nsteps; i++) {
+		char pragma[64];
+		int n;
+
+		n = snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu",
+		    i + 1);
+		if (n < 0 || (size_t)n >= sizeof(pragma))
+			return -1;
+		if (db_begin(db) != 0)
+			return -1;
+		if (db_exec(db, schema->steps[i]) != 0 ||
+		    db_exec(db, pragma) != 0 || db_commit(db) != 0) {
+			log_err("%s: %s migration %zu failed", db->path,
+			    schema->name, i + 1);
+			db_rollback(db);
+			return -1;
+		}
+		log_info("%s: %s schema now at version %zu", db->path,
+		    schema->name, i + 1);
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, const uint8_t key[DB_KEY_LEN],
+    const struct db_schema *schema)
+{
+	struct db *db;
+
+	db = calloc(1, sizeof(*db));
+	if (db == NULL || (db->path = strdup(path)) == NULL) {
+		log_err("out of memory");
+		free(db);
+		return NULL;
+	}
+	if (prepare_file(path) != 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &db->h,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_err("%s: cannot open: %s", path,
+		    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 0);
+	if (apply_key(db, key) != 0 || prove_key(db) != 0)
+		goto fail;
+	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	/* secure_delete overwrites freed pages (ciphertext of deleted
+	 * referrals does not linger); FULL sync because a referral the
+	 * victim was told is saved must survive a power cut. */
+	if (db_exec(db, "PRAGMA journal_mode = WAL") != 0 ||
+	    db_exec(db, "PRAGMA secure_delete = ON") != 0 ||
+	    db_exec(db, "PRAGMA foreign_keys = ON") != 0 ||
+	    db_exec(db, "PRAGMA synchronous = FULL") != 0)
+		goto fail;
+	if (migrate(db, schema) != 0)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+struct db *
+db_open_keyfile(const char *path, const char *keyfile,
+    const struct db_schema *schema)
+{
+	uint8_t *key;
+	struct db *db = NULL;
+
+	key = sodium_malloc(DB_KEY_LEN);
+	if (key == NULL) {
+		log_err("out of locked memory");
+		return NULL;
+	}
+	if (keys_load(keyfile, KEYS_SYMMETRIC, key, DB_KEY_LEN, NULL, 0) ==
+	    0)
+		db = db_open(path, key, schema);
+	sodium_free(key);
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->h != NULL)
+		sqlite3_close_v2(db->h);
+	free(db->path);
+	free(db);
+}

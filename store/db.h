@@ -1,0 +1,52 @@
+#ifndef STORE_DB_H
+#define STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlcipher/sqlite3.h>
+
+#define DB_KEY_LEN 32
+
+/*
+ * A database's schema is an ordered list of migration steps; step i (from
+ * 1) brings PRAGMA user_version from i-1 to i. Steps are never edited once
+ * shipped, only appended.
+ */
+struct db_schema {
+	const char *name;
+	const char *const *steps;
+	size_t nsteps;
+};
+
+struct db;
+
+/*
+ * Open (creating with mode 0600 if missing) an SQLCipher database with a
+ * raw 256-bit key, prove the key by reading sqlite_master, set WAL,
+ * secure_delete, foreign_keys and synchronous=FULL, then migrate.
+ * A wrong key is an error, never an empty database.
+ */
+struct db *db_open(const char *path, const uint8_t key[DB_KEY_LEN],
+    const struct db_schema *schema);
+/* The same, with the key read from a key file (crypto/keys.h). */
+struct db *db_open_keyfile(const char *path, const char *keyfile,
+    const struct db_schema *schema);
+void db_close(struct db *db);
+
+sqlite3 *db_handle(struct db *db);
+int db_user_version(struct db *db);
+
+/* Statements are prepared through here so every failure is logged. */
+int db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql);
+/* BEGIN IMMEDIATE: take the write lock now, not at the first write. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Run a statement that returns no rows (schema, PRAGMA). */
+int db_exec(struct db *db, const char *sql);
+
+/* Wall-clock milliseconds, the unit of every time column. */
+int64_t db_now_ms(void);
+
+#endif
