@@ -29,9 +29,16 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack $(SANFLAGS) \
 	$(EXTRA_LDFLAGS)
 LDLIBS = $(PKG_LIBS) $(MBEDTLS_LIBS) -lpthread -lm
 
-# Every .c file in these folders is a library module linked into librj.a.
-LIBDIRS := util crypto store net receipt
-LIB_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(LIBDIRS))))
+# Program NAME in folder DIR is built from DIR/NAME_main.c and DIR/NAME_*.c
+# into $(BUILD)/bin/NAME.
+PROG_DIRS := hub sms kiosk
+PROG_MAINS := $(sort $(wildcard $(addsuffix /*_main.c,$(PROG_DIRS))))
+PROG_FILES := $(foreach m,$(PROG_MAINS),$(wildcard $(dir $(m))$(patsubst %_main.c,%,$(notdir $(m)))_*.c))
+PROG_BINS := $(foreach m,$(PROG_MAINS),$(BUILD)/bin/$(patsubst %_main,%,$(basename $(notdir $(m)))))
+
+# Every other .c file in these folders is a library module in librj.a.
+LIBDIRS := util crypto store net receipt sms hub kiosk
+LIB_SRCS := $(filter-out $(PROG_FILES),$(sort $(wildcard $(addsuffix /*.c,$(LIBDIRS)))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/librj.a
 
@@ -42,11 +49,6 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-# Program NAME in folder DIR is built from DIR/NAME_main.c and DIR/NAME_*.c
-# into $(BUILD)/bin/NAME.
-PROG_DIRS := hub sms kiosk
-PROG_MAINS := $(sort $(wildcard $(addsuffix /*_main.c,$(PROG_DIRS))))
-PROG_BINS := $(foreach m,$(PROG_MAINS),$(BUILD)/bin/$(patsubst %_main,%,$(basename $(notdir $(m)))))
 
 .PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check check-tests
 

@@ -9,5 +9,6 @@
  * database; the hub has its inbox.
  */
 extern const struct db_schema schema_device;
+extern const struct db_schema schema_hub;
 
 #endif

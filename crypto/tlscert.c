@@ -1,0 +1,220 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/asn1write.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+#include <sodium.h>
+
+#include "crypto/tlscert.h"
+#include "util/file.h"
+#include "util/log.h"
+
+#define SAN_MAX 1024
+#define NAME_MAX_LEN 253
+
+/*
+ * subjectAltName as DER, written back to front as mbedTLS's asn1write
+ * does: dNSName is [2] IA5String, iPAddress is [7] OCTET STRING.
+ */
+static int
+san_der(unsigned char *buf, size_t cap, const char *const *names,
+    size_t nnames, unsigned char **start, size_t *len)
+{
+	unsigned char *p = buf + cap;
+	size_t total = 0;
+	int n;
+
+	for (size_t i = nnames; i-- > 0;) {
+		unsigned char ip[16];
+		const unsigned char *val;
+		size_t vlen;
+		unsigned char tag;
+
+		if (inet_pton(AF_INET, names[i], ip) == 1) {
+			val = ip;
+			vlen = 4;
+			tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;
+		} else if (inet_pton(AF_INET6, names[i], ip) == 1) {
+			val = ip;
+			vlen = 16;
+			tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;
+		} else {
+			val = (const unsigned char *)names[i];
+			vlen = strlen(names[i]);
+			tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2;
+			if (vlen == 0 || vlen > NAME_MAX_LEN)
+				return -1;
+		}
+		if ((n = mbedtls_asn1_write_raw_buffer(&p, buf, val, vlen)) <
+		    0)
+			return -1;
+		total += (size_t)n;
+		if ((n = mbedtls_asn1_write_len(&p, buf, vlen)) < 0)
+			return -1;
+		total += (size_t)n;
+		if ((n = mbedtls_asn1_write_tag(&p, buf, tag)) < 0)
+			return -1;
+		total += (size_t)n;
+	}
+	if ((n = mbedtls_asn1_write_len(&p, buf, total)) < 0)
+		return -1;
+	total += (size_t)n;
+	if ((n = mbedtls_asn1_write_tag(&p, buf,
+		 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
+		return -1;
+	total += (size_t)n;
+	*start = p;
+	*len = total;
+	return 0;
+}
+
+static void
+validity(char out[15], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+}
+
+int
+tlscert_generate(const char *key_path, const char *cert_path,
+    const char *const *names, size_t nnames, int days)
+{
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_pk_context key;
+	mbedtls_x509write_cert crt;
+	mbedtls_mpi serial;
+	unsigned char *pem = NULL, san[SAN_MAX], *sanp, sn[16];
+	char subject[NAME_MAX_LEN + 8], from[15], until[15];
+	size_t sanlen;
+	time_t now = time(NULL);
+	int rc = -1, n;
+
+	if (nnames == 0 || nnames > TLSCERT_MAX_NAMES || days <= 0) {
+		log_err("tlscert: 1 to %d names and a positive lifetime",
+		    TLSCERT_MAX_NAMES);
+		return -1;
+	}
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	mbedtls_pk_init(&key);
+	mbedtls_x509write_crt_init(&crt);
+	mbedtls_mpi_init(&serial);
+	pem = sodium_malloc(TLSCERT_PEM_MAX);
+	if (pem == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+		(const unsigned char *)"rj-tlscert", 10) != 0 ||
+	    mbedtls_pk_setup(&key,
+		mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
+	    mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
+		mbedtls_ctr_drbg_random, &drbg) != 0) {
+		log_err("tlscert: key generation failed");
+		goto out;
+	}
+	if (mbedtls_pk_write_key_pem(&key, pem, TLSCERT_PEM_MAX) != 0 ||
+	    file_write_atomic(key_path, pem, strlen((char *)pem), 0600,
+		FILE_SECRET | FILE_NOREPLACE) != 0) {
+		log_err("tlscert: cannot save the key");
+		goto out;
+	}
+	n = snprintf(subject, sizeof(subject), "CN=%s", names[0]);
+	if (n < 0 || (size_t)n >= sizeof(subject) ||
+	    strpbrk(names[0], ",=+\"\\<>;") != NULL) {
+		log_err("tlscert: unusable host name");
+		goto out;
+	}
+	randombytes_buf(sn, sizeof(sn));
+	sn[0] &= 0x7f; /* serials are positive */
+	validity(from, now - 3600);
+	validity(until, now + (time_t)days * 86400);
+	if (san_der(san, sizeof(san), names, nnames, &sanp, &sanlen) != 0) {
+		log_err("tlscert: bad host name or address");
+		goto out;
+	}
+	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(&crt, &key);
+	mbedtls_x509write_crt_set_issuer_key(&crt, &key);
+	if (mbedtls_mpi_read_binary(&serial, sn, sizeof(sn)) != 0 ||
+	    mbedtls_x509write_crt_set_serial(&crt, &serial) != 0 ||
+	    mbedtls_x509write_crt_set_subject_name(&crt, subject) != 0 ||
+	    mbedtls_x509write_crt_set_issuer_name(&crt, subject) != 0 ||
+	    mbedtls_x509write_crt_set_validity(&crt, from, until) != 0 ||
+	    mbedtls_x509write_crt_set_basic_constraints(&crt, 1, 0) != 0 ||
+	    mbedtls_x509write_crt_set_key_usage(&crt,
+		MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
+		    MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
+	    mbedtls_x509write_crt_set_subject_key_identifier(&crt) != 0 ||
+	    mbedtls_x509write_crt_set_extension(&crt,
+		MBEDTLS_OID_SUBJECT_ALT_NAME,
+		MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, sanp,
+		sanlen) != 0) {
+		log_err("tlscert: cannot fill in the certificate");
+		goto out;
+	}
+	if (mbedtls_x509write_crt_pem(&crt, pem, TLSCERT_PEM_MAX,
+		mbedtls_ctr_drbg_random, &drbg) != 0 ||
+	    file_write_atomic(cert_path, pem, strlen((char *)pem), 0644,
+		FILE_NOREPLACE) != 0) {
+		log_err("tlscert: cannot write the certificate");
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_free(pem);
+	mbedtls_mpi_free(&serial);
+	mbedtls_x509write_crt_free(&crt);
+	mbedtls_pk_free(&key);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return rc;
+}
+
+int
+tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap)
+{
+	mbedtls_x509_crt crt;
+	unsigned char der[512], hash[32], b64[64];
+	size_t b64len;
+	int n, rc = -1;
+
+	mbedtls_x509_crt_init(&crt);
+	/* mbedTLS wants the terminating NUL counted for PEM input. */
+	if (pemlen == 0 || cert_pem[pemlen - 1] != '\0' ||
+	    mbedtls_x509_crt_parse(&crt, (const unsigned char *)cert_pem,
+		pemlen) != 0) {
+		log_err("tlscert: not a PEM certificate");
+		goto out;
+	}
+	n = mbedtls_pk_write_pubkey_der(&crt.pk, der, sizeof(der));
+	if (n <= 0) {
+		log_err("tlscert: cannot encode the public key");
+		goto out;
+	}
+	/* The DER is written at the end of the buffer. */
+	if (mbedtls_sha256_ret(der + sizeof(der) - n, (size_t)n, hash, 0) !=
+		0 ||
+	    mbedtls_base64_encode(b64, sizeof(b64), &b64len, hash,
+		sizeof(hash)) != 0)
+		goto out;
+	n = snprintf(pin, cap, "sha256//%.*s", (int)b64len, (char *)b64);
+	if (n < 0 || (size_t)n >= cap)
+		goto out;
+	rc = 0;
+out:
+	mbedtls_x509_crt_free(&crt);
+	return rc;
+}

@@ -1,0 +1,42 @@
+# libFuzzer targets, run by the top-level `make fuzz`:
+#   make -f fuzz/fuzz.mk [FUZZ_TIME=seconds]   build, then fuzz each target
+#   make -f fuzz/fuzz.mk fuzz-build             build only
+# Built with clang, ASan and UBSan into build-fuzz/. New inputs go to
+# build-fuzz/corpus/NAME (the committed seeds in fuzz/corpus/NAME are only
+# read); crashes are written to build-fuzz/ as crash-* files.
+
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 60
+# Long enough to cross HTTP_MAX_HEADER (8 KiB) and reach the 431 paths.
+FUZZ_MAX_LEN ?= 12000
+
+FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wundef \
+	-Wno-unused-parameter -D_GNU_SOURCE -I.
+
+HTTP_SRCS := fuzz/fuzz_http.c net/http.c
+# util/log.c's vsnprintf takes a va_list format, which clang's
+# -Wformat-nonliteral flags (gcc does not); built apart with it off.
+LOG_OBJ := $(FUZZ_BUILD)/log.o
+
+.PHONY: fuzz-all fuzz-build fuzz-http
+
+fuzz-all: fuzz-http
+
+fuzz-build: $(FUZZ_BUILD)/fuzz_http
+
+$(LOG_OBJ): util/log.c util/log.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-format-nonliteral -c -o $@ util/log.c
+
+$(FUZZ_BUILD)/fuzz_http: $(HTTP_SRCS) net/http.h util/log.h $(LOG_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(HTTP_SRCS) $(LOG_OBJ)
+
+fuzz-http: $(FUZZ_BUILD)/fuzz_http
+	@mkdir -p $(FUZZ_BUILD)/corpus/http
+	$(FUZZ_BUILD)/fuzz_http -max_total_time=$(FUZZ_TIME) \
+		-max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
+		-dict=fuzz/http.dict -artifact_prefix=$(FUZZ_BUILD)/ \
+		$(FUZZ_BUILD)/corpus/http fuzz/corpus/http

@@ -1,0 +1,586 @@
+/*
+ * hubctl: the hub's admin and staff tool. Creates the hub's keys and
+ * certificate, enrols and revokes devices, and (with the passphrase that
+ * unlocks the hub's opening key) lists, shows, exports and withdraws
+ * referrals.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "crypto/bundle.h"
+#include "crypto/keys.h"
+#include "crypto/secmem.h"
+#include "crypto/tlscert.h"
+#include "hub/hubctl.h"
+#include "store/inbox.h"
+#include "store/schema.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define PASS_MIN 10
+#define TLS_DAYS 825
+#define DEFAULT_PORT 8443
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: hubctl [-d DIR] COMMAND [options]\n"
+	    "\n"
+	    "  init [--host NAME]... [--port N] [--content DIR]\n"
+	    "                        create the hub's keys, TLS certificate,\n"
+	    "                        inbox and hubd.conf in DIR\n"
+	    "  enroll NAME --url https://HOST:PORT [--out FILE]\n"
+	    "                        enrol a kiosk or SMS gateway; writes its\n"
+	    "                        device bundle (mode 0600)\n"
+	    "  revoke NAME           refuse that device's envelopes from now on\n"
+	    "  devices               list enrolled devices\n"
+	    "  list                  referrals: reference, channel, received,\n"
+	    "                        spoke, status (no personal data)\n"
+	    "  show REF              one referral, decrypted\n"
+	    "  export --format csv|json [--spoke NAME] [--since DATE] [-o FILE]\n"
+	    "  withdraw REF          withdraw a referral; deletes its personal data\n"
+	    "  assign REF SPOKE      route a referral to a spoke by hand\n"
+	    "  purge --older-than DAYS\n"
+	    "                        delete everything received before then\n"
+	    "\n"
+	    "DIR defaults to $RJ_HUB_DIR, else the current directory.\n"
+	    "Commands that decrypt ask for the passphrase on the terminal, or\n"
+	    "read it from --passphrase-file FILE (mode 0600).\n");
+}
+
+int
+hubctl_path(const struct hubctl *h, const char *name, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s", h->dir, name);
+
+	if (n < 0 || (size_t)n >= cap) {
+		log_err("path too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct hubctl *h = user;
+
+	if (strcmp(section, "hubctl") == 0 && strcmp(name, "spokes") == 0)
+		snprintf(h->spokes_path, sizeof(h->spokes_path), "%s", value);
+	return 1;
+}
+
+int
+hubctl_open_db(struct hubctl *h)
+{
+	char db[PATH_MAX], key[PATH_MAX], conf[PATH_MAX];
+
+	if (h->db != NULL)
+		return 0;
+	if (hubctl_path(h, HUB_INBOX, db, sizeof(db)) != 0 ||
+	    hubctl_path(h, HUB_INBOX_KEY, key, sizeof(key)) != 0 ||
+	    hubctl_path(h, HUB_CONF, conf, sizeof(conf)) != 0)
+		return -1;
+	if (access(key, F_OK) != 0) {
+		log_err("%s is not a hub directory (no %s); run hubctl init",
+		    h->dir, HUB_INBOX_KEY);
+		return -1;
+	}
+	h->db = db_open_keyfile(db, key, &schema_hub);
+	if (h->db == NULL)
+		return -1;
+	if (ini_parse(conf, conf_handler, h) < 0)
+		log_warn("%s: not readable; using no spoke table", conf);
+	if (h->spokes_path[0] != '\0' &&
+	    routing_load(&h->routing, h->spokes_path) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+read_passphrase(struct hubctl *h, const char *prompt, char *pass,
+    size_t cap, size_t *len)
+{
+	return keys_passphrase_read(prompt, h->passfile, pass, cap, len);
+}
+
+int
+hubctl_unlock(struct hubctl *h)
+{
+	char path[PATH_MAX], pubpath[PATH_MAX], *pass = NULL;
+	uint8_t derived[crypto_box_PUBLICKEYBYTES];
+	size_t plen = 0;
+	int rc = -1, k;
+
+	if (h->box_sk != NULL)
+		return 0;
+	if (hubctl_path(h, HUB_BOX_KEY, path, sizeof(path)) != 0 ||
+	    hubctl_path(h, HUB_BOX_PUB, pubpath, sizeof(pubpath)) != 0)
+		return -1;
+	pass = sodium_malloc(KEYS_PASS_MAX);
+	h->box_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	if (pass == NULL || h->box_sk == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if (keys_load(pubpath, KEYS_BOX_PUBLIC, h->box_pk, sizeof(h->box_pk),
+		NULL, 0) != 0)
+		goto out;
+	if (read_passphrase(h, "Hub passphrase: ", pass, KEYS_PASS_MAX,
+		&plen) != 0)
+		goto out;
+	k = keys_load(path, KEYS_BOX_SECRET, h->box_sk,
+	    crypto_box_SECRETKEYBYTES, pass, plen);
+	if (k != 0)
+		goto out;
+	/* The public half on disk must belong to this secret key. */
+	crypto_scalarmult_base(derived, h->box_sk);
+	if (sodium_memcmp(derived, h->box_pk, sizeof(derived)) != 0) {
+		log_err("%s does not match %s", HUB_BOX_KEY, HUB_BOX_PUB);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_free(pass);
+	if (rc != 0) {
+		sodium_free(h->box_sk);
+		h->box_sk = NULL;
+	}
+	return rc;
+}
+
+/* Default content/ beside the build tree: build/bin/hubctl -> ../../content */
+static void
+default_content(char *out, size_t cap)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if (snprintf(out, cap, "%s/../../content", dirname(exe)) >= (int)cap)
+		out[0] = '\0';
+}
+
+static int
+write_conf(struct hubctl *h, const char *absdir, const char *content,
+    int port)
+{
+	char path[PATH_MAX], text[4096];
+	int n;
+
+	if (hubctl_path(h, HUB_CONF, path, sizeof(path)) != 0)
+		return -1;
+	n = snprintf(text, sizeof(text),
+	    "# hubd configuration, written by `hubctl init`.\n"
+	    "[hubd]\n"
+	    "# Where to listen. hubd speaks TLS 1.2 with the certificate\n"
+	    "# below; plain HTTP is refused except on a loopback address.\n"
+	    "listen = 127.0.0.1\n"
+	    "port = %d\n"
+	    "tls_cert = %s/" HUB_TLS_CERT "\n"
+	    "tls_key = %s/" HUB_TLS_KEY "\n"
+	    "# Signs the receipts devices wait for before deleting.\n"
+	    "sign_key = %s/" HUB_SIGN_KEY "\n"
+	    "# The sealed inbox (SQLCipher) and its key.\n"
+	    "inbox = %s/" HUB_INBOX "\n"
+	    "inbox_key = %s/" HUB_INBOX_KEY "\n"
+	    "# Worker threads, and limits per connection.\n"
+	    "workers = 4\n"
+	    "read_timeout_ms = 5000\n"
+	    "request_timeout_ms = 15000\n"
+	    "# When started as root, hubd switches to this user after it\n"
+	    "# has bound its port and read its keys. The user must own the\n"
+	    "# inbox directory: useradd --system rjhub; chown -R rjhub DIR\n"
+	    "user = rjhub\n"
+	    "\n"
+	    "[hubctl]\n"
+	    "# Borough-to-spoke routing (an example grouping until the\n"
+	    "# service confirms it).\n"
+	    "spokes = %s/spokes.json\n",
+	    port, absdir, absdir, absdir, absdir, absdir, content);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		log_err("configuration too long");
+		return -1;
+	}
+	return file_write_atomic(path, text, (size_t)n, 0644, FILE_NOREPLACE);
+}
+
+static int
+cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
+    int port, const char *content)
+{
+	uint8_t *box_sk = NULL, *sign_sk = NULL, *dbkey = NULL;
+	uint8_t box_pk[crypto_box_PUBLICKEYBYTES];
+	uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
+	char *pass = NULL, *again = NULL;
+	char p1[PATH_MAX], p2[PATH_MAX], absdir[PATH_MAX], cdir[PATH_MAX];
+	static const char *const default_hosts[] = {"localhost", "127.0.0.1",
+		"::1"};
+	struct keys_kdf kdf = h->kdf_interactive ? KEYS_KDF_INTERACTIVE
+						 : KEYS_KDF_MODERATE;
+	size_t plen = 0, alen = 0;
+	int rc = 1;
+
+	if (nhosts == 0) {
+		hosts = default_hosts;
+		nhosts = 3;
+	}
+	if (file_mkdir(h->dir, 0700) != 0)
+		return 1;
+	if (realpath(h->dir, absdir) == NULL) {
+		log_err("%s: %s", h->dir, strerror(errno));
+		return 1;
+	}
+	if (content == NULL) {
+		default_content(cdir, sizeof(cdir));
+		content = cdir;
+	}
+	if (realpath(content, cdir) == NULL) {
+		log_err("content directory %s: %s (use --content DIR)",
+		    content, strerror(errno));
+		return 1;
+	}
+	pass = sodium_malloc(KEYS_PASS_MAX);
+	again = sodium_malloc(KEYS_PASS_MAX);
+	box_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	dbkey = sodium_malloc(DB_KEY_LEN);
+	if (pass == NULL || again == NULL || box_sk == NULL ||
+	    sign_sk == NULL || dbkey == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if (read_passphrase(h, "New hub passphrase: ", pass, KEYS_PASS_MAX,
+		&plen) != 0)
+		goto out;
+	if (h->passfile == NULL) {
+		if (read_passphrase(h, "Repeat it: ", again, KEYS_PASS_MAX,
+			&alen) != 0)
+			goto out;
+		if (alen != plen || sodium_memcmp(pass, again, plen) != 0) {
+			log_err("the two passphrases differ");
+			goto out;
+		}
+	}
+	if (plen < PASS_MIN) {
+		log_err("the passphrase needs at least %d characters",
+		    PASS_MIN);
+		goto out;
+	}
+	crypto_box_keypair(box_pk, box_sk);
+	crypto_sign_keypair(sign_pk, sign_sk);
+	randombytes_buf(dbkey, DB_KEY_LEN);
+	if (hubctl_path(h, HUB_BOX_KEY, p1, sizeof(p1)) != 0 ||
+	    hubctl_path(h, HUB_BOX_PUB, p2, sizeof(p2)) != 0 ||
+	    keys_save(p1, KEYS_BOX_SECRET, box_sk, crypto_box_SECRETKEYBYTES,
+		pass, plen, &kdf) != 0 ||
+	    keys_save(p2, KEYS_BOX_PUBLIC, box_pk, sizeof(box_pk), NULL, 0,
+		NULL) != 0)
+		goto out;
+	if (hubctl_path(h, HUB_SIGN_KEY, p1, sizeof(p1)) != 0 ||
+	    hubctl_path(h, HUB_SIGN_PUB, p2, sizeof(p2)) != 0 ||
+	    keys_save(p1, KEYS_SIGN_SECRET, sign_sk,
+		crypto_sign_SECRETKEYBYTES, NULL, 0, NULL) != 0 ||
+	    keys_save(p2, KEYS_SIGN_PUBLIC, sign_pk, sizeof(sign_pk), NULL, 0,
+		NULL) != 0)
+		goto out;
+	if (hubctl_path(h, HUB_TLS_KEY, p1, sizeof(p1)) != 0 ||
+	    hubctl_path(h, HUB_TLS_CERT, p2, sizeof(p2)) != 0 ||
+	    tlscert_generate(p1, p2, hosts, nhosts, TLS_DAYS) != 0)
+		goto out;
+	if (hubctl_path(h, HUB_INBOX_KEY, p1, sizeof(p1)) != 0 ||
+	    keys_save(p1, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN, NULL, 0, NULL) !=
+		0)
+		goto out;
+	if (hubctl_path(h, HUB_DEVICES, p1, sizeof(p1)) != 0 ||
+	    file_mkdir(p1, 0700) != 0)
+		goto out;
+	if (write_conf(h, absdir, cdir, port) != 0)
+		goto out;
+	if (hubctl_open_db(h) != 0)
+		goto out;
+	printf("Hub created in %s\n"
+	       "  %s  opens referrals; passphrase-protected. Keep it (and the\n"
+	       "      passphrase) on the staff machine only.\n"
+	       "  %s, %s, %s, %s  used by hubd\n"
+	       "Next: hubctl -d %s enroll NAME --url https://%s:%d\n"
+	       "      hubd --config %s/%s\n",
+	    absdir, HUB_BOX_KEY, HUB_SIGN_KEY, HUB_TLS_KEY, HUB_INBOX_KEY,
+	    HUB_CONF, absdir, hosts[0], port, absdir, HUB_CONF);
+	rc = 0;
+out:
+	sodium_free(dbkey);
+	sodium_free(sign_sk);
+	sodium_free(box_sk);
+	sodium_free(again);
+	sodium_free(pass);
+	return rc;
+}
+
+static int
+cmd_enroll(struct hubctl *h, const char *name, const char *url,
+    const char *out_path)
+{
+	struct bundle *b = NULL;
+	struct inbox_device dev;
+	uint8_t *pem = NULL;
+	size_t pemlen = 0;
+	char path[PATH_MAX], bpath[PATH_MAX], idhex[33];
+	int rc = 1, began = 0;
+
+	if (!bundle_name_valid(name)) {
+		log_err("device names are 1-63 of a-z, 0-9 and '-'");
+		return 1;
+	}
+	if (url == NULL || strncmp(url, "https://", 8) != 0 ||
+	    strlen(url) >= BUNDLE_URL_MAX || strpbrk(url, " \t\r\n") != NULL) {
+		log_err("--url https://HOST:PORT is required");
+		return 1;
+	}
+	if (hubctl_open_db(h) != 0)
+		return 1;
+	b = bundle_new();
+	if (b == NULL)
+		goto out;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	snprintf(b->hub_url, sizeof(b->hub_url), "%s", url);
+	if (hubctl_path(h, HUB_BOX_PUB, path, sizeof(path)) != 0 ||
+	    keys_load(path, KEYS_BOX_PUBLIC, b->hub_box_pk,
+		sizeof(b->hub_box_pk), NULL, 0) != 0)
+		goto out;
+	if (hubctl_path(h, HUB_SIGN_PUB, path, sizeof(path)) != 0 ||
+	    keys_load(path, KEYS_SIGN_PUBLIC, b->hub_sign_pk,
+		sizeof(b->hub_sign_pk), NULL, 0) != 0)
+		goto out;
+	if (hubctl_path(h, HUB_TLS_CERT, path, sizeof(path)) != 0 ||
+	    file_read_alloc(path, BUNDLE_CERT_MAX - 1, &pem, &pemlen) != 0)
+		goto out;
+	if (tlscert_pin((char *)pem, pemlen + 1, b->hub_pin,
+		sizeof(b->hub_pin)) != 0)
+		goto out;
+	memcpy(b->hub_cert, pem, pemlen + 1);
+	memset(&dev, 0, sizeof(dev));
+	randombytes_buf(b->device_id, sizeof(b->device_id));
+	crypto_sign_keypair(dev.sign_pk, b->sign_sk);
+	memcpy(dev.device_id, b->device_id, sizeof(dev.device_id));
+	snprintf(dev.name, sizeof(dev.name), "%s", name);
+	dev.enrolled_at = db_now_ms();
+	if (out_path == NULL) {
+		int n = snprintf(bpath, sizeof(bpath), "%s/%s/%s.bundle",
+		    h->dir, HUB_DEVICES, name);
+		if (n < 0 || (size_t)n >= sizeof(bpath))
+			goto out;
+		out_path = bpath;
+	}
+	/* The device row and its bundle exist together or not at all. */
+	if (db_begin(h->db) != 0)
+		goto out;
+	began = 1;
+	if (inbox_device_add(h->db, &dev) != 0)
+		goto out;
+	if (bundle_save(b, out_path) != 0)
+		goto out;
+	if (db_commit(h->db) != 0) {
+		unlink(out_path);
+		goto out;
+	}
+	began = 0;
+	envelope_id_hex(idhex, dev.device_id);
+	printf("Enrolled %s (device id %s).\n"
+	       "Install %s on the device, readable only by the daemon\n"
+	       "(mode 0600), then delete it here.\n",
+	    name, idhex, out_path);
+	rc = 0;
+out:
+	if (began)
+		db_rollback(h->db);
+	free(pem);
+	bundle_free(b);
+	return rc;
+}
+
+static int
+print_device(void *arg, const struct inbox_device *d)
+{
+	char idhex[33], when[TIMEFMT_ISO_LEN], rev[TIMEFMT_ISO_LEN];
+
+	(void)arg;
+	envelope_id_hex(idhex, d->device_id);
+	if (timefmt_iso(d->enrolled_at, when, sizeof(when)) != 0)
+		snprintf(when, sizeof(when), "?");
+	if (d->revoked_at != 0 &&
+	    timefmt_iso(d->revoked_at, rev, sizeof(rev)) != 0)
+		snprintf(rev, sizeof(rev), "?");
+	printf("%-24s %s  enrolled %s  %s%s\n", d->name, idhex, when,
+	    d->revoked_at != 0 ? "REVOKED " : "active",
+	    d->revoked_at != 0 ? rev : "");
+	return 0;
+}
+
+enum {
+	OPT_HOST = 1000,
+	OPT_PORT,
+	OPT_CONTENT,
+	OPT_URL,
+	OPT_FORMAT,
+	OPT_SPOKE,
+	OPT_SINCE,
+	OPT_OLDER,
+	OPT_PASSFILE,
+	OPT_KDF_FAST,
+};
+
+int
+main(int argc, char **argv)
+{
+	struct hubctl h;
+	const char *hosts[TLSCERT_MAX_NAMES], *url = NULL, *out = NULL;
+	const char *content = NULL, *cmd;
+	size_t nhosts = 0;
+	int port = DEFAULT_PORT, rc = 2, i;
+
+	log_init("hubctl");
+	if (secmem_init() != 0)
+		return 1;
+	memset(&h, 0, sizeof(h));
+	h.dir = getenv("RJ_HUB_DIR") != NULL ? getenv("RJ_HUB_DIR") : ".";
+	/* Global options come before the command. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-d") == 0 ||
+			strcmp(argv[i], "--dir") == 0) &&
+		    i + 1 < argc) {
+			h.dir = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage();
+			return 0;
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+
+	/* Command options: each command accepts only its own. */
+	static const struct option longopts[] = {
+		{"host", required_argument, NULL, OPT_HOST},
+		{"port", required_argument, NULL, OPT_PORT},
+		{"content", required_argument, NULL, OPT_CONTENT},
+		{"url", required_argument, NULL, OPT_URL},
+		{"out", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"spoke", required_argument, NULL, OPT_SPOKE},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"older-than", required_argument, NULL, OPT_OLDER},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+		{"insecure-fast-kdf-for-tests", no_argument, NULL,
+		    OPT_KDF_FAST},
+		{NULL, 0, NULL, 0},
+	};
+	if (strcmp(cmd, "init") == 0 || strcmp(cmd, "enroll") == 0) {
+		int c;
+		optind = 0;
+		while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) !=
+		    -1) {
+			switch (c) {
+			case OPT_HOST:
+				if (nhosts == TLSCERT_MAX_NAMES) {
+					log_err("too many --host");
+					return 2;
+				}
+				hosts[nhosts++] = optarg;
+				break;
+			case OPT_PORT:
+				port = atoi(optarg);
+				if (port < 1 || port > 65535) {
+					log_err("--port 1..65535");
+					return 2;
+				}
+				break;
+			case OPT_CONTENT:
+				content = optarg;
+				break;
+			case OPT_URL:
+				url = optarg;
+				break;
+			case 'o':
+				out = optarg;
+				break;
+			case OPT_PASSFILE:
+				h.passfile = optarg;
+				break;
+			case OPT_KDF_FAST:
+				h.kdf_interactive = 1;
+				break;
+			default:
+				usage();
+				return 2;
+			}
+		}
+		if (strcmp(cmd, "init") == 0) {
+			if (optind != argc) {
+				usage();
+				return 2;
+			}
+			rc = cmd_init(&h, hosts, nhosts, port, content);
+		} else {
+			if (optind + 1 != argc) {
+				usage();
+				return 2;
+			}
+			rc = cmd_enroll(&h, argv[optind], url, out);
+		}
+	} else if (strcmp(cmd, "revoke") == 0 && argc == 2) {
+		rc = 1;
+		if (hubctl_open_db(&h) == 0 &&
+		    inbox_device_revoke(h.db, argv[1], db_now_ms()) == 0) {
+			printf("Revoked %s: its envelopes are refused from "
+			       "now on.\n",
+			    argv[1]);
+			rc = 0;
+		}
+	} else if (strcmp(cmd, "devices") == 0 && argc == 1) {
+		rc = 1;
+		if (hubctl_open_db(&h) == 0 &&
+		    inbox_device_each(h.db, print_device, NULL) == 0)
+			rc = 0;
+	} else if (strcmp(cmd, "list") == 0) {
+		rc = hubctl_list(&h, argc, argv);
+	} else if (strcmp(cmd, "show") == 0) {
+		rc = hubctl_show(&h, argc, argv);
+	} else if (strcmp(cmd, "export") == 0) {
+		rc = hubctl_export(&h, argc, argv);
+	} else if (strcmp(cmd, "withdraw") == 0) {
+		rc = hubctl_withdraw(&h, argc, argv);
+	} else if (strcmp(cmd, "assign") == 0) {
+		rc = hubctl_assign(&h, argc, argv);
+	} else if (strcmp(cmd, "purge") == 0) {
+		rc = hubctl_purge(&h, argc, argv);
+	} else {
+		usage();
+	}
+	db_close(h.db);
+	sodium_free(h.box_sk);
+	return rc;
+}

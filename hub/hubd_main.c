@@ -1,0 +1,408 @@
+/*
+ * hubd: the hub queue. Receives sealed envelopes over TLS, checks that
+ * the sending device is enrolled and signed them, stores them still
+ * sealed, and answers with a receipt the hub signs. It never holds the
+ * key that opens a referral.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "crypto/envelope.h"
+#include "crypto/keys.h"
+#include "crypto/secmem.h"
+#include "crypto/sig.h"
+#include "net/http.h"
+#include "net/server.h"
+#include "store/inbox.h"
+#include "store/schema.h"
+#include "util/log.h"
+
+#define CONF_STR 512
+#define RESP_JSON_MAX 256
+
+struct hubd_conf {
+	char listen[64];
+	int port;
+	char tls_cert[CONF_STR];
+	char tls_key[CONF_STR];
+	char sign_key[CONF_STR];
+	char inbox[CONF_STR];
+	char inbox_key[CONF_STR];
+	char user[64];
+	int workers;
+	int read_timeout_ms;
+	int request_timeout_ms;
+	int bad;
+};
+
+struct hubd {
+	struct db *db;
+	/* One SQLite connection: a transaction must not interleave with
+	 * another worker's statements. */
+	pthread_mutex_t lock;
+	uint8_t *sign_sk;
+};
+
+static int
+set_str(char *dst, size_t cap, const char *v)
+{
+	int n = snprintf(dst, cap, "%s", v);
+
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+static int
+set_int(int *dst, const char *v, int lo, int hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi)
+		return -1;
+	*dst = (int)n;
+	return 0;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct hubd_conf *c = user;
+	int rc = 0;
+
+	if (strcmp(section, "hubd") != 0)
+		return 1; /* other programs' sections */
+	if (strcmp(name, "listen") == 0)
+		rc = set_str(c->listen, sizeof(c->listen), value);
+	else if (strcmp(name, "port") == 0)
+		rc = set_int(&c->port, value, 0, 65535);
+	else if (strcmp(name, "tls_cert") == 0)
+		rc = set_str(c->tls_cert, sizeof(c->tls_cert), value);
+	else if (strcmp(name, "tls_key") == 0)
+		rc = set_str(c->tls_key, sizeof(c->tls_key), value);
+	else if (strcmp(name, "sign_key") == 0)
+		rc = set_str(c->sign_key, sizeof(c->sign_key), value);
+	else if (strcmp(name, "inbox") == 0)
+		rc = set_str(c->inbox, sizeof(c->inbox), value);
+	else if (strcmp(name, "inbox_key") == 0)
+		rc = set_str(c->inbox_key, sizeof(c->inbox_key), value);
+	else if (strcmp(name, "user") == 0)
+		rc = set_str(c->user, sizeof(c->user), value);
+	else if (strcmp(name, "workers") == 0)
+		rc = set_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
+	else if (strcmp(name, "read_timeout_ms") == 0)
+		rc = set_int(&c->read_timeout_ms, value, 100, 600000);
+	else if (strcmp(name, "request_timeout_ms") == 0)
+		rc = set_int(&c->request_timeout_ms, value, 100, 600000);
+	else {
+		log_err("config: unknown setting [hubd] %s", name);
+		c->bad = 1;
+		return 0;
+	}
+	if (rc != 0) {
+		log_err("config: bad value for %s", name);
+		c->bad = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+load_conf(const char *path, struct hubd_conf *c)
+{
+	int line;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8443;
+	c->workers = SERVER_DEF_WORKERS;
+	c->read_timeout_ms = 5000;
+	c->request_timeout_ms = 15000;
+	line = ini_parse(path, conf_handler, c);
+	if (line < 0) {
+		log_err("%s: cannot read", path);
+		return -1;
+	}
+	if (line > 0 || c->bad) {
+		log_err("%s: error on line %d", path, line);
+		return -1;
+	}
+	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
+	    c->inbox_key[0] == '\0') {
+		log_err("%s: sign_key, inbox and inbox_key are required", path);
+		return -1;
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		log_err("%s: tls_cert and tls_key go together", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+respond_json(struct http_resp *resp, int status, const char *json)
+{
+	return http_resp_body(resp, status, "application/json", json,
+	    strlen(json));
+}
+
+static int
+answer_receipt(struct http_resp *resp, int status,
+    const uint8_t id[ENVELOPE_ID_LEN], int64_t received_at,
+    const uint8_t sig[SIG_RECEIPT_LEN])
+{
+	char idhex[2 * ENVELOPE_ID_LEN + 1], json[RESP_JSON_MAX];
+	char b64[sodium_base64_ENCODED_LEN(SIG_RECEIPT_LEN,
+	    sodium_base64_VARIANT_ORIGINAL)];
+	int n;
+
+	envelope_id_hex(idhex, id);
+	sodium_bin2base64(b64, sizeof(b64), sig, SIG_RECEIPT_LEN,
+	    sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(json, sizeof(json),
+	    "{\"envelope_id\":\"%s\",\"received_at\":%lld,\"receipt\":\"%s\"}",
+	    idhex, (long long)received_at, b64);
+	if (n < 0 || (size_t)n >= sizeof(json))
+		return -1;
+	return respond_json(resp, status, json);
+}
+
+static int
+post_envelope(struct hubd *hd, const struct http_req *req,
+    struct http_resp *resp)
+{
+	struct inbox_device dev;
+	struct envelope_hdr hdr;
+	uint8_t claimed[ENVELOPE_ID_LEN], sig[SIG_RECEIPT_LEN];
+	uint8_t stored[SIG_RECEIPT_LEN];
+	const char *ct = http_header(req, "content-type");
+	int64_t now, stored_at = 0;
+	int rc, found;
+
+	if (ct == NULL || strcmp(ct, "application/octet-stream") != 0)
+		return http_error_json(resp, 415, "unsupported_media_type");
+	if (req->body_len > ENVELOPE_MAX)
+		return http_error_json(resp, 413, "too_large");
+	/* Framing only, to learn which key to check the signature with. */
+	if (envelope_claimed_device(claimed, req->body, req->body_len) != 0)
+		return http_error_json(resp, 400, "malformed_envelope");
+	pthread_mutex_lock(&hd->lock);
+	found = inbox_device_get(hd->db, claimed, &dev);
+	pthread_mutex_unlock(&hd->lock);
+	if (found < 0)
+		return http_error_json(resp, 503, "store_unavailable");
+	if (found == 1) {
+		log_warn("envelope from a device that is not enrolled");
+		return http_error_json(resp, 403, "unknown_device");
+	}
+	if (dev.revoked_at != 0) {
+		log_warn("envelope from revoked device %s", dev.name);
+		return http_error_json(resp, 403, "revoked_device");
+	}
+	if (envelope_verify(&hdr, req->body, req->body_len, dev.sign_pk) !=
+	    0) {
+		log_warn("envelope with a bad signature claiming device %s",
+		    dev.name);
+		return http_error_json(resp, 403, "bad_signature");
+	}
+	now = db_now_ms();
+	if (sig_receipt_sign(sig, hdr.envelope_id, (uint64_t)now,
+		hd->sign_sk) != 0)
+		return -1;
+	pthread_mutex_lock(&hd->lock);
+	rc = inbox_store(hd->db, &hdr, req->body, req->body_len, now, sig,
+	    stored, &stored_at);
+	pthread_mutex_unlock(&hd->lock);
+	switch (rc) {
+	case INBOX_NEW:
+		return answer_receipt(resp, 201, hdr.envelope_id, now, sig);
+	case INBOX_DUPLICATE:
+		/* The same receipt again: the device may have missed it. */
+		return answer_receipt(resp, 200, hdr.envelope_id, stored_at,
+		    stored);
+	case INBOX_CONFLICT:
+		log_err("envelope id reused with different content by %s",
+		    dev.name);
+		return http_error_json(resp, 409, "conflict");
+	}
+	/* Disk full or the database is locked: the device keeps it. */
+	return http_error_json(resp, 503, "store_unavailable");
+}
+
+static int
+handle(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct hubd *hd = ctx;
+
+	if (strcmp(req->path, "/v1/envelopes") == 0) {
+		if (req->method != HTTP_POST) {
+			http_resp_header(resp, "Allow", "POST");
+			return http_error_json(resp, 405, "method_not_allowed");
+		}
+		return post_envelope(hd, req, resp);
+	}
+	if (strcmp(req->path, "/v1/health") == 0) {
+		if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+			http_resp_header(resp, "Allow", "GET, HEAD");
+			return http_error_json(resp, 405, "method_not_allowed");
+		}
+		return respond_json(resp, 200, "{\"status\":\"ok\"}");
+	}
+	return http_error_json(resp, 404, "not_found");
+}
+
+/* Runs on its own thread with the signals blocked everywhere else, so
+ * stopping needs no global state and no async-signal-safety tricks. */
+static void *
+signal_thread(void *arg)
+{
+	struct server *srv = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigwait(&set, &sig) == 0) {
+		log_info("signal %d: stopping", sig);
+		server_stop(srv);
+	}
+	return NULL;
+}
+
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (user[0] == '\0') {
+		log_err("started as root but no user= is configured");
+		return -1;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_err("user %s does not exist (useradd --system %s)", user,
+		    user);
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_err("cannot switch to user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_err("could regain root after dropping it; stopping");
+		return -1;
+	}
+	log_info("running as %s", user);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hubd_conf conf;
+	struct hubd hd;
+	struct server_config sc;
+	struct server *srv = NULL;
+	const char *config = NULL;
+	uint8_t *dbkey = NULL;
+	pthread_t sigthr;
+	sigset_t set;
+	int rc = 1, c, have_sigthr = 0;
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+
+	log_init("hubd");
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (c != 'c') {
+			fprintf(stderr, "usage: hubd --config FILE\n");
+			return c == 'h' ? 0 : 2;
+		}
+		config = optarg;
+	}
+	if (config == NULL || optind != argc) {
+		fprintf(stderr, "usage: hubd --config FILE\n");
+		return 2;
+	}
+	memset(&hd, 0, sizeof(hd));
+	pthread_mutex_init(&hd.lock, NULL);
+	if (secmem_init() != 0 || load_conf(config, &conf) != 0)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	/* Read every secret while we may still be root. */
+	hd.sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	dbkey = sodium_malloc(DB_KEY_LEN);
+	if (hd.sign_sk == NULL || dbkey == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if (keys_load(conf.sign_key, KEYS_SIGN_SECRET, hd.sign_sk,
+		crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
+	    keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN, NULL,
+		0) != 0)
+		goto out;
+	memset(&sc, 0, sizeof(sc));
+	sc.addr = conf.listen;
+	sc.port = (uint16_t)conf.port;
+	sc.cert_path = conf.tls_cert[0] != '\0' ? conf.tls_cert : NULL;
+	sc.key_path = conf.tls_key[0] != '\0' ? conf.tls_key : NULL;
+	sc.handler = handle;
+	sc.ctx = &hd;
+	sc.workers = conf.workers;
+	sc.idle_ms = conf.read_timeout_ms;
+	sc.request_ms = conf.request_timeout_ms;
+	sc.max_body = ENVELOPE_MAX;
+	srv = server_new(&sc);
+	if (srv == NULL)
+		goto out;
+	if (drop_privileges(conf.user) != 0)
+		goto out;
+	hd.db = db_open(conf.inbox, dbkey, &schema_hub);
+	sodium_free(dbkey);
+	dbkey = NULL;
+	if (hd.db == NULL)
+		goto out;
+	if (pthread_create(&sigthr, NULL, signal_thread, srv) != 0) {
+		log_err("cannot start the signal thread");
+		goto out;
+	}
+	have_sigthr = 1;
+	log_info("listening on %s port %u (%s)", conf.listen,
+	    (unsigned)server_port(srv), sc.cert_path != NULL ? "TLS" : "plain");
+	rc = server_run(srv) == 0 ? 0 : 1;
+out:
+	if (have_sigthr) {
+		pthread_cancel(sigthr);
+		pthread_join(sigthr, NULL);
+	}
+	server_free(srv);
+	db_close(hd.db);
+	sodium_free(dbkey);
+	sodium_free(hd.sign_sk);
+	pthread_mutex_destroy(&hd.lock);
+	return rc;
+}

@@ -1,0 +1,423 @@
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/conversation.h"
+#include "util/log.h"
+
+static int
+step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_err("conversation: %s failed: %s", what,
+		    sqlite3_errmsg(db_handle(db)));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+bind_opt_int(sqlite3_stmt *st, int i, int v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int(st, i, v);
+}
+
+static int
+column_opt_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+		   ? -1
+		   : sqlite3_column_int(st, i);
+}
+
+void
+conversation_init(struct conversation *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->offence_in_london = -1;
+	c->lives_in_london = -1;
+	c->method = -1;
+	c->contact_time = -1;
+	c->voicemail_ok = -1;
+}
+
+void
+conversation_wipe(struct conversation *c)
+{
+	sodium_memzero(c, sizeof(*c));
+}
+
+int
+conversation_get(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
+    struct conversation *c)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *name;
+	int rc = -1, s, nlen;
+
+	conversation_init(c);
+	if (db_prepare(db, &st,
+		"SELECT step, retries, updated_at, consent_version, "
+		"consent_sha256, consent_at, offence_in_london, "
+		"lives_in_london, name, method, contact_time, voicemail_ok "
+		"FROM sms_conversation WHERE sender_key = ?") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = 1;
+		goto out;
+	}
+	if (s != SQLITE_ROW) {
+		log_err("conversation: read failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	if (sqlite3_column_bytes(st, 4) != (int)sizeof(c->consent_sha256)) {
+		log_err("conversation: damaged row");
+		goto out;
+	}
+	c->step = sqlite3_column_int(st, 0);
+	c->retries = sqlite3_column_int(st, 1);
+	c->updated_at = sqlite3_column_int64(st, 2);
+	c->consent_version = sqlite3_column_int(st, 3);
+	memcpy(c->consent_sha256, sqlite3_column_blob(st, 4),
+	    sizeof(c->consent_sha256));
+	c->consent_at = sqlite3_column_int64(st, 5);
+	c->offence_in_london = column_opt_int(st, 6);
+	c->lives_in_london = column_opt_int(st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		name = sqlite3_column_text(st, 8);
+		nlen = sqlite3_column_bytes(st, 8);
+		if (name == NULL || nlen < 0 || nlen > CONVERSATION_NAME_MAX) {
+			log_err("conversation: damaged row");
+			goto out;
+		}
+		memcpy(c->name, name, (size_t)nlen);
+		c->name[nlen] = '\0';
+		c->has_name = 1;
+	}
+	c->method = column_opt_int(st, 9);
+	c->contact_time = column_opt_int(st, 10);
+	c->voicemail_ok = column_opt_int(st, 11);
+	rc = 0;
+out:
+	if (rc == -1)
+		conversation_wipe(c);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
+    const struct conversation *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (c->has_name && strlen(c->name) > CONVERSATION_NAME_MAX) {
+		log_err("conversation: name too long");
+		return -1;
+	}
+	if (db_prepare(db, &st,
+		"INSERT OR REPLACE INTO sms_conversation (sender_key, step, "
+		"retries, updated_at, consent_version, consent_sha256, "
+		"consent_at, offence_in_london, lives_in_london, name, method, "
+		"contact_time, voicemail_ok) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, c->step);
+	sqlite3_bind_int(st, 3, c->retries);
+	sqlite3_bind_int64(st, 4, c->updated_at);
+	sqlite3_bind_int(st, 5, c->consent_version);
+	sqlite3_bind_blob(
+	    st, 6, c->consent_sha256, sizeof(c->consent_sha256), SQLITE_STATIC);
+	if (c->consent_at > 0)
+		sqlite3_bind_int64(st, 7, c->consent_at);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_opt_int(st, 8, c->offence_in_london);
+	bind_opt_int(st, 9, c->lives_in_london);
+	if (c->has_name)
+		sqlite3_bind_text(st, 10, c->name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	bind_opt_int(st, 11, c->method);
+	bind_opt_int(st, 12, c->contact_time);
+	bind_opt_int(st, 13, c->voicemail_ok);
+	if (step_done(db, st, "save") != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+delete_by_key(
+    struct db *db, const char *sql, const uint8_t *key, const char *ref)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (db_prepare(db, &st, sql) != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	if (ref != NULL)
+		sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	if (step_done(db, st, "delete") != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_delete(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN])
+{
+	return delete_by_key(
+	    db, "DELETE FROM sms_conversation WHERE sender_key = ?", key, NULL);
+}
+
+int
+conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
+    const char *ref, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (strlen(ref) != REFCODE_LEN) {
+		log_err("conversation: not a reference code");
+		return -1;
+	}
+	if (db_prepare(db, &st,
+		"INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
+		"VALUES (?, ?, ?)") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (step_done(db, st, "link") != 0)
+		goto out;
+	rc = sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_link_list(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
+    char (*refs)[REFCODE_BUFLEN], size_t max, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *r;
+	int rc = -1, s;
+
+	*n = 0;
+	if (db_prepare(db, &st,
+		"SELECT ref FROM sms_link WHERE sender_key = ? "
+		"ORDER BY linked_at DESC, ref LIMIT ?") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		r = sqlite3_column_text(st, 0);
+		if (r == NULL || sqlite3_column_bytes(st, 0) != REFCODE_LEN) {
+			log_err("conversation: damaged link skipped");
+			continue;
+		}
+		memcpy(refs[*n], r, REFCODE_BUFLEN);
+		(*n)++;
+	}
+	if (s != SQLITE_DONE) {
+		log_err("conversation: read failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		*n = 0;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_link_delete(
+    struct db *db, const uint8_t key[CONVERSATION_KEY_LEN], const char *ref)
+{
+	return delete_by_key(db,
+	    "DELETE FROM sms_link WHERE sender_key = ? AND ref = ?", key, ref);
+}
+
+int
+conversation_link_delete_all(
+    struct db *db, const uint8_t key[CONVERSATION_KEY_LEN])
+{
+	return delete_by_key(
+	    db, "DELETE FROM sms_link WHERE sender_key = ?", key, NULL);
+}
+
+int
+conversation_seen_get(struct db *db,
+    const uint8_t msg_key[CONVERSATION_KEY_LEN], char *reply, size_t cap,
+    int *has_reply)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *r;
+	int rc = -1, s, len;
+
+	*has_reply = 0;
+	if (cap > 0)
+		reply[0] = '\0';
+	if (db_prepare(
+		db, &st, "SELECT reply FROM sms_seen WHERE msg_key = ?") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_DONE) {
+		rc = 1;
+		goto out;
+	}
+	if (s != SQLITE_ROW) {
+		log_err("conversation: read failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		r = sqlite3_column_text(st, 0);
+		len = sqlite3_column_bytes(st, 0);
+		if (r == NULL || len < 0 || (size_t)len >= cap) {
+			log_err("conversation: stored reply does not fit");
+			goto out;
+		}
+		memcpy(reply, r, (size_t)len);
+		reply[len] = '\0';
+		*has_reply = 1;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_seen_put(struct db *db,
+    const uint8_t msg_key[CONVERSATION_KEY_LEN], int64_t now, const char *reply)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (reply != NULL && strlen(reply) > CONVERSATION_REPLY_MAX) {
+		log_err("conversation: reply too long to keep");
+		return -1;
+	}
+	if (db_prepare(db, &st,
+		"INSERT INTO sms_seen (msg_key, seen_at, reply) "
+		"VALUES (?, ?, ?)") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (reply != NULL)
+		sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (step_done(db, st, "record message id") != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
+    int64_t now, int64_t window_ms, int max, int *allowed)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t start = now;
+	int hits = 1, rc = -1, s;
+
+	*allowed = 0;
+	if (db_prepare(db, &st,
+		"SELECT window_start, hits FROM sms_rate WHERE bucket = ?") !=
+	    0)
+		return -1;
+	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		int64_t ws = sqlite3_column_int64(st, 0);
+
+		/* A clock that went backwards starts a new window too. */
+		if (ws <= now && now - ws < window_ms) {
+			start = ws;
+			hits = sqlite3_column_int(st, 1);
+			/* Stop counting once over, so the column is bounded. */
+			if (hits <= max)
+				hits++;
+		}
+	} else if (s != SQLITE_DONE) {
+		log_err("conversation: read failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (db_prepare(db, &st,
+		"INSERT OR REPLACE INTO sms_rate (bucket, window_start, hits) "
+		"VALUES (?, ?, ?)") != 0)
+		goto out;
+	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, start);
+	sqlite3_bind_int(st, 3, hits);
+	if (step_done(db, st, "rate count") != 0)
+		goto out;
+	*allowed = hits <= max;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (n != NULL)
+		*n = 0;
+	if (cutoff <= 0)
+		return 0;
+	if (db_prepare(db, &st, sql) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, cutoff);
+	if (step_done(db, st, "purge") != 0)
+		goto out;
+	if (n != NULL)
+		*n = sqlite3_changes(db_handle(db));
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+conversation_purge(
+    struct db *db, const struct conversation_cutoffs *cut, int64_t *n)
+{
+	if (purge_one(db, "DELETE FROM sms_conversation WHERE updated_at < ?",
+		cut->idle, n) != 0 ||
+	    purge_one(db, "DELETE FROM sms_seen WHERE seen_at < ?", cut->seen,
+		NULL) != 0 ||
+	    purge_one(db, "DELETE FROM sms_link WHERE linked_at < ?", cut->link,
+		NULL) != 0 ||
+	    purge_one(db, "DELETE FROM sms_rate WHERE window_start < ?",
+		cut->rate, NULL) != 0)
+		return -1;
+	return 0;
+}

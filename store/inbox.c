@@ -1,0 +1,251 @@
+#include <string.h>
+
+#include "store/inbox.h"
+#include "util/log.h"
+
+static int
+fill_device(sqlite3_stmt *st, struct inbox_device *dev)
+{
+	const void *id = sqlite3_column_blob(st, 0);
+	const unsigned char *name = sqlite3_column_text(st, 1);
+	const void *pk = sqlite3_column_blob(st, 2);
+
+	if (sqlite3_column_bytes(st, 0) != ENVELOPE_ID_LEN || name == NULL ||
+	    sqlite3_column_bytes(st, 2) != crypto_sign_PUBLICKEYBYTES) {
+		log_err("inbox: damaged device row");
+		return -1;
+	}
+	memcpy(dev->device_id, id, ENVELOPE_ID_LEN);
+	snprintf(dev->name, sizeof(dev->name), "%s", (const char *)name);
+	memcpy(dev->sign_pk, pk, crypto_sign_PUBLICKEYBYTES);
+	dev->enrolled_at = sqlite3_column_int64(st, 3);
+	dev->revoked_at = sqlite3_column_type(st, 4) == SQLITE_NULL
+	    ? 0
+	    : sqlite3_column_int64(st, 4);
+	return 0;
+}
+
+#define DEVICE_COLS "device_id, name, sign_pk, enrolled_at, revoked_at"
+
+int
+inbox_device_add(struct db *db, const struct inbox_device *dev)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (db_prepare(db, &st,
+		"INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, "
+		"NULL)") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, dev->device_id, ENVELOPE_ID_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev->name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, dev->enrolled_at);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_err("inbox: cannot enrol device: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+device_query(struct db *db, const char *sql, const void *key, int keylen,
+    struct inbox_device *dev)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, s;
+
+	if (db_prepare(db, &st, sql) != 0)
+		return -1;
+	if (keylen < 0)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 1, key, keylen, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		rc = fill_device(st, dev);
+	else if (s == SQLITE_DONE)
+		rc = 1;
+	else
+		log_err("inbox: device lookup failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inbox_device_get(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
+    struct inbox_device *dev)
+{
+	return device_query(db,
+	    "SELECT " DEVICE_COLS " FROM devices WHERE device_id = ?", id,
+	    ENVELOPE_ID_LEN, dev);
+}
+
+int
+inbox_device_by_name(struct db *db, const char *name,
+    struct inbox_device *dev)
+{
+	return device_query(db,
+	    "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", name, -1,
+	    dev);
+}
+
+int
+inbox_device_revoke(struct db *db, const char *name, int64_t now_ms)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (db_prepare(db, &st,
+		"UPDATE devices SET revoked_at = ? WHERE name = ? AND "
+		"revoked_at IS NULL") != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_err("inbox: revoke failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	if (sqlite3_changes(db_handle(db)) != 1) {
+		log_err("no active device named %s", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inbox_device_each(struct db *db,
+    int (*fn)(void *arg, const struct inbox_device *dev), void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct inbox_device dev;
+	int rc = -1, s;
+
+	if (db_prepare(db, &st,
+		"SELECT " DEVICE_COLS " FROM devices ORDER BY enrolled_at, "
+		"rowid") != 0)
+		return -1;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fill_device(st, &dev) != 0 || fn(arg, &dev) != 0)
+			goto out;
+	}
+	if (s != SQLITE_DONE) {
+		log_err("inbox: device list failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inbox_lookup_receipt(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
+    uint8_t receipt[SIG_RECEIPT_LEN], int64_t *received_at)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, s;
+
+	if (db_prepare(db, &st,
+		"SELECT receipt, received_at FROM envelopes WHERE "
+		"envelope_id = ?") != 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == SIG_RECEIPT_LEN) {
+		memcpy(receipt, sqlite3_column_blob(st, 0), SIG_RECEIPT_LEN);
+		*received_at = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else if (s == SQLITE_DONE) {
+		rc = 1;
+	} else {
+		log_err("inbox: receipt lookup failed");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inbox_store(struct db *db, const struct envelope_hdr *hdr,
+    const uint8_t *env, size_t len, int64_t received_at,
+    const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	int rc = -1, s;
+
+	crypto_hash_sha256(digest, env, len);
+	if (db_begin(db) != 0)
+		return -1;
+	if (db_prepare(db, &st,
+		"SELECT receipt, received_at, digest FROM envelopes WHERE "
+		"envelope_id = ?") != 0)
+		goto out;
+	sqlite3_bind_blob(st, 1, hdr->envelope_id, ENVELOPE_ID_LEN,
+	    SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		/* Digest of public (sealed) bytes: plain memcmp is fine. */
+		if (sqlite3_column_bytes(st, 2) != sizeof(digest) ||
+		    memcmp(sqlite3_column_blob(st, 2), digest,
+			sizeof(digest)) != 0 ||
+		    sqlite3_column_bytes(st, 0) != SIG_RECEIPT_LEN) {
+			rc = INBOX_CONFLICT;
+			goto out;
+		}
+		memcpy(stored_receipt, sqlite3_column_blob(st, 0),
+		    SIG_RECEIPT_LEN);
+		*stored_received_at = sqlite3_column_int64(st, 1);
+		rc = INBOX_DUPLICATE;
+		goto out;
+	}
+	if (s != SQLITE_DONE) {
+		log_err("inbox: lookup failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (db_prepare(db, &st,
+		"INSERT INTO envelopes (envelope_id, device_id, kind, "
+		"created_at, received_at, envelope, digest, receipt) VALUES "
+		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+		goto out;
+	sqlite3_bind_blob(st, 1, hdr->envelope_id, ENVELOPE_ID_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hdr->device_id, ENVELOPE_ID_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, hdr->kind);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
+	sqlite3_bind_int64(st, 5, received_at);
+	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, digest, sizeof(digest), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_err("inbox: store failed: %s",
+		    sqlite3_errmsg(db_handle(db)));
+		goto out;
+	}
+	if (db_commit(db) != 0)
+		goto out;
+	sqlite3_finalize(st);
+	return INBOX_NEW;
+out:
+	sqlite3_finalize(st);
+	db_rollback(db);
+	return rc;
+}

@@ -1,0 +1,557 @@
+#include "tests/unit/testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/server.h"
+#include "util/log.h"
+
+#define RESP_MAX 65536
+/* How long a test client waits for an answer before giving up. */
+#define CLIENT_WAIT_MS 5000
+
+struct running {
+	struct server *srv;
+	pthread_t thread;
+	int rc;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+handler(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	int *calls = ctx;
+
+	if (calls != NULL)
+		__atomic_add_fetch(calls, 1, __ATOMIC_SEQ_CST);
+	if (strcmp(req->path, "/fail") == 0)
+		return -1;
+	if (strcmp(req->path, "/big") == 0) {
+		/* Too big for a small max_resp: the server must answer 500. */
+		if (resp->body_cap >= 100)
+			return http_resp_body(
+			    resp, 200, "text/plain", resp->body, 100);
+		resp->status = 200;
+		resp->body_len = resp->body_cap + 1;
+		return 0;
+	}
+	if (strcmp(req->path, "/echo") == 0)
+		return http_resp_body(resp, 200, "application/octet-stream",
+		    req->body, req->body_len);
+	if (strcmp(req->path, "/sleep") == 0)
+		usleep(300 * 1000);
+	return http_resp_body(resp, 200, "text/plain", "hello\n", 6);
+}
+
+static void *
+run_thread(void *arg)
+{
+	struct running *r = arg;
+
+	r->rc = server_run(r->srv);
+	return NULL;
+}
+
+static struct running *
+start(struct server_config *cfg)
+{
+	struct running *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	if (cfg->handler == NULL)
+		cfg->handler = handler;
+	if (cfg->addr == NULL)
+		cfg->addr = "127.0.0.1";
+	r->srv = server_new(cfg);
+	assert_non_null(r->srv);
+	assert_true(server_port(r->srv) != 0);
+	assert_int_equal(pthread_create(&r->thread, NULL, run_thread, r), 0);
+	return r;
+}
+
+static void
+stop(struct running *r)
+{
+	int64_t t0 = now_ms();
+
+	server_stop(r->srv);
+	assert_int_equal(pthread_join(r->thread, NULL), 0);
+	/* Stopping never waits for idle connections. */
+	assert_true(now_ms() - t0 < 2000);
+	assert_int_equal(r->rc, 0);
+	server_free(r->srv);
+	free(r);
+}
+
+static int
+dial(struct running *r)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(server_port(r->srv));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static void
+send_str(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * Read until the server closes or nothing comes for wait_ms; returns the
+ * bytes read (NUL-terminated in buf) and sets *closed.
+ */
+static size_t
+read_all(int fd, char *buf, size_t cap, int wait_ms, int *closed)
+{
+	struct pollfd pfd;
+	size_t len = 0;
+	ssize_t n;
+
+	*closed = 0;
+	while (len + 1 < cap) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, wait_ms) <= 0)
+			break;
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+static int
+count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void
+test_plain_refused_off_loopback(void **state)
+{
+	struct server_config cfg;
+	struct server *srv;
+	const char *bad[] = {"0.0.0.0", "::", "192.0.2.1", "10.0.0.1",
+	    "::ffff:127.0.0.1", "localhost", "127.0.0.1.example", ""};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.addr = bad[i];
+		cfg.handler = handler;
+		srv = server_new(&cfg);
+		if (srv != NULL)
+			fail_msg("plain HTTP allowed on '%s'", bad[i]);
+	}
+	/* Other loopback addresses are fine. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.addr = "127.0.0.2";
+	cfg.handler = handler;
+	srv = server_new(&cfg);
+	assert_non_null(srv);
+	server_free(srv);
+	cfg.addr = "::1";
+	srv = server_new(&cfg);
+	/* Not every test machine has IPv6 loopback; when it has, it works. */
+	server_free(srv);
+}
+
+static void
+test_bad_config(void **state)
+{
+	struct server_config cfg;
+	struct server *srv;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.addr = "127.0.0.1";
+	assert_null(server_new(&cfg)); /* no handler */
+	cfg.handler = handler;
+	cfg.cert_path = "/nonexistent/cert.pem";
+	assert_null(server_new(&cfg)); /* a certificate without a key */
+	cfg.key_path = "/nonexistent/key.pem";
+	assert_null(server_new(&cfg)); /* files missing */
+	cfg.cert_path = NULL;
+	assert_null(server_new(&cfg)); /* a key without a certificate */
+	cfg.key_path = NULL;
+	cfg.workers = SERVER_MAX_WORKERS + 1;
+	assert_null(server_new(&cfg));
+	cfg.workers = 1;
+	cfg.idle_ms = -1;
+	assert_null(server_new(&cfg));
+	cfg.idle_ms = 0;
+	/* Too small even for an error answer. */
+	cfg.max_resp = SERVER_MIN_RESP - 1;
+	assert_null(server_new(&cfg));
+	cfg.max_resp = SERVER_MIN_RESP;
+	srv = server_new(&cfg);
+	assert_non_null(srv);
+	server_free(srv);
+}
+
+static void
+test_basic_and_keepalive(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fd, closed, calls = 0;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ctx = &calls;
+	r = start(&cfg);
+	fd = dial(r);
+	send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), 300, &closed);
+	assert_false(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(buf, "Connection: keep-alive\r\n"));
+	assert_non_null(strstr(buf, "Cache-Control: no-store\r\n"));
+	assert_non_null(strstr(buf, "X-Content-Type-Options: nosniff\r\n"));
+	assert_non_null(strstr(buf, "Content-Length: 6\r\n"));
+	assert_non_null(strstr(buf, "\r\n\r\nhello\n"));
+	/* Same connection, two pipelined requests, the last one closing. */
+	send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n"
+		     "\r\nabcGET / HTTP/1.1\r\nHost: t\r\n"
+		     "Connection: close\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_int_equal(count_str(buf, "HTTP/1.1 200 OK"), 2);
+	assert_non_null(strstr(buf, "\r\n\r\nabcHTTP/1.1 200"));
+	assert_non_null(strstr(buf, "Connection: close\r\n"));
+	close(fd);
+	/* HTTP/1.0: one request, then closed. */
+	fd = dial(r);
+	send_str(fd, "HEAD / HTTP/1.0\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "Content-Length: 6\r\n"));
+	assert_non_null(strstr(buf, "Connection: close\r\n"));
+	assert_null(strstr(buf, "hello"));
+	close(fd);
+	stop(r);
+	assert_int_equal(calls, 4);
+}
+
+static void
+test_max_requests(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fd, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_requests = 2;
+	r = start(&cfg);
+	fd = dial(r);
+	send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+		     "GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+		     "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_int_equal(count_str(buf, "HTTP/1.1 200 OK"), 2);
+	assert_int_equal(count_str(buf, "Connection: keep-alive"), 1);
+	assert_int_equal(count_str(buf, "Connection: close"), 1);
+	close(fd);
+	stop(r);
+}
+
+static void
+test_errors_close(void **state)
+{
+	static const struct {
+		const char *req;
+		const char *want;
+	} cases[] = {
+	    {"GET / HTTP/1.1\nHost: t\n\n", "HTTP/1.1 400 Bad Request\r\n"},
+	    {"GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"{\"error\":\"transfer_encoding_unsupported\"}"},
+	    {"PUT / HTTP/1.1\r\nHost: t\r\n\r\n",
+		"HTTP/1.1 501 Not Implemented\r\n"},
+	    {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 9999\r\n\r\n",
+		"HTTP/1.1 413 Content Too Large\r\n"},
+	    {"GET /fail HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		"{\"error\":\"internal\"}"},
+	    {"GET /big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 500 Internal Server Error\r\n"},
+	    /* Request text never comes back in an error body. */
+	    {"GET /<script> HTTP/1.1\r\nHost: t\r\n\r\n",
+		"{\"error\":\"bad_target\"}"},
+	};
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	size_t i;
+	int fd, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_body = 1024;
+	cfg.max_resp = 64;
+	r = start(&cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fd = dial(r);
+		send_str(fd, cases[i].req);
+		/* Done sending: the server's lingering close ends at once. */
+		shutdown(fd, SHUT_WR);
+		read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+		if (strstr(buf, cases[i].want) == NULL)
+			fail_msg("case %zu: got '%s'", i, buf);
+		assert_null(strstr(buf, "<script>"));
+		/* Parse errors end the connection (the others ask to). */
+		assert_true(closed);
+		assert_non_null(strstr(buf, "Connection: close\r\n"));
+		close(fd);
+	}
+	/* Still serving. */
+	fd = dial(r);
+	send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(fd);
+	stop(r);
+}
+
+static void
+test_expect_continue(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fd, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	r = start(&cfg);
+	fd = dial(r);
+	send_str(fd, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+		     "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), 300, &closed);
+	assert_string_equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+	send_str(fd, "ping");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(buf, "\r\n\r\nping"));
+	close(fd);
+	stop(r);
+}
+
+static void
+test_deadlines(void **state)
+{
+	static const char loris[] =
+	    "GET / HTTP/1.1\r\nX-Loris: aaaaaaaaaaaaaaa";
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int64_t t0;
+	int fd, closed, i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.idle_ms = 300;
+	cfg.request_ms = 800;
+	cfg.workers = 1;
+	r = start(&cfg);
+
+	/* Silent client: closed after idle_ms, nothing said. */
+	fd = dial(r);
+	t0 = now_ms();
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_int_equal(strlen(buf), 0);
+	assert_true(now_ms() - t0 < 1500);
+	close(fd);
+
+	/* A request that stalls half-way: 408 after idle_ms. */
+	fd = dial(r);
+	send_str(fd, "GET / HTTP/1.1\r\nHo");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 408 Request Timeout\r\n"));
+	close(fd);
+
+	/* Slow-loris: a byte every 150 ms beats idle, not the total. */
+	fd = dial(r);
+	assert_true(strlen(loris) >= 20);
+	t0 = now_ms();
+	closed = 0;
+	for (i = 0; i < 20 && !closed; i++) {
+		if (send(fd, loris + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		read_all(fd, buf, sizeof(buf), 150, &closed);
+		if (strstr(buf, "408") != NULL)
+			break;
+	}
+	assert_true(now_ms() - t0 < 2000);
+	assert_true(i < 20);
+	close(fd);
+
+	/* The single worker is free again. */
+	fd = dial(r);
+	send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), 200, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	/* Keep-alive idle: the server closes quietly after idle_ms. */
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_int_equal(strlen(buf), 0);
+	close(fd);
+	stop(r);
+}
+
+static void
+test_queue_full(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int a, b, c, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 1;
+	cfg.queue_len = 1;
+	cfg.idle_ms = 3000;
+	r = start(&cfg);
+	a = dial(r);
+	/* a's first byte makes sure the worker holds it. */
+	send_str(a, "G");
+	usleep(100 * 1000);
+	b = dial(r); /* queued */
+	usleep(100 * 1000);
+	c = dial(r); /* no room: 503 at once */
+	read_all(c, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 503 Service Unavailable\r\n"));
+	assert_non_null(strstr(buf, "Retry-After: 1\r\n"));
+	assert_non_null(strstr(buf, "{\"error\":\"busy\"}"));
+	close(c);
+	/* a finishes; b gets the worker. */
+	send_str(a, "ET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	read_all(a, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(a);
+	send_str(b, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	read_all(b, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(b);
+	stop(r);
+}
+
+static void
+test_stop_with_clients(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fd, idle, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 2;
+	r = start(&cfg);
+	/* One keep-alive connection idle, one request in progress. */
+	idle = dial(r);
+	send_str(idle, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+	read_all(idle, buf, sizeof(buf), 200, &closed);
+	assert_non_null(strstr(buf, "200 OK"));
+	fd = dial(r);
+	send_str(fd, "GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
+	usleep(50 * 1000);
+	stop(r);
+	/* The request in progress was finished, and told to close. */
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "200 OK"));
+	assert_non_null(strstr(buf, "Connection: close"));
+	assert_true(closed);
+	read_all(idle, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	close(fd);
+	close(idle);
+}
+
+static void
+test_many_clients(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fds[32], i, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 4;
+	cfg.queue_len = 64;
+	r = start(&cfg);
+	for (i = 0; i < 32; i++) {
+		fds[i] = dial(r);
+		send_str(fds[i], "GET / HTTP/1.1\r\nHost: t\r\n"
+				 "Connection: close\r\n\r\n");
+	}
+	for (i = 0; i < 32; i++) {
+		read_all(fds[i], buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+		assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+		close(fds[i]);
+	}
+	stop(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_plain_refused_off_loopback),
+	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test(test_basic_and_keepalive),
+	    cmocka_unit_test(test_max_requests),
+	    cmocka_unit_test(test_errors_close),
+	    cmocka_unit_test(test_expect_continue),
+	    cmocka_unit_test(test_deadlines),
+	    cmocka_unit_test(test_queue_full),
+	    cmocka_unit_test(test_stop_with_clients),
+	    cmocka_unit_test(test_many_clients),
+	};
+
+	log_quiet(1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
