@@ -97,27 +97,32 @@ $(BUILD)/%.o: %.c
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR  $@"
+	@ar rcs $@ $^
 
 # $(1) = program name, $(2) = its folder
 define PROG_RULE
 $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(2)/$(1)_*.c)) $(LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LDLIBS)
+	@echo "  LD  $$@"
+	@$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(LIB) $$(LDLIBS)
 endef
 $(foreach m,$(PROG_MAINS),$(eval $(call PROG_RULE,$(patsubst %_main,%,$(basename $(notdir $(m)))),$(patsubst %/,%,$(dir $(m))))))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $$(pkg-config --libs cmocka)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $$(pkg-config --libs cmocka)
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d)

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -7,6 +8,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
@@ -188,15 +190,24 @@ tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap)
 {
 	mbedtls_x509_crt crt;
 	unsigned char der[512], hash[32], b64[64];
+	char *copy = NULL, err[128];
 	size_t b64len;
-	int n, rc = -1;
+	int n, ret, rc = -1;
 
 	mbedtls_x509_crt_init(&crt);
-	/* mbedTLS wants the terminating NUL counted for PEM input. */
-	if (pemlen == 0 || cert_pem[pemlen - 1] != '\0' ||
-	    mbedtls_x509_crt_parse(&crt, (const unsigned char *)cert_pem,
-		pemlen) != 0) {
-		log_err("tlscert: not a PEM certificate");
+	/* mbedTLS parses PEM only NUL-terminated, the NUL counted. */
+	copy = malloc(pemlen + 1);
+	if (copy == NULL) {
+		log_err("out of memory");
+		goto out;
+	}
+	memcpy(copy, cert_pem, pemlen);
+	copy[pemlen] = '\0';
+	ret = mbedtls_x509_crt_parse(&crt, (const unsigned char *)copy,
+	    pemlen + 1);
+	if (ret != 0) {
+		mbedtls_strerror(ret, err, sizeof(err));
+		log_err("tlscert: not a PEM certificate: %s", err);
 		goto out;
 	}
 	n = mbedtls_pk_write_pubkey_der(&crt.pk, der, sizeof(der));
@@ -208,13 +219,32 @@ tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap)
 	if (mbedtls_sha256_ret(der + sizeof(der) - n, (size_t)n, hash, 0) !=
 		0 ||
 	    mbedtls_base64_encode(b64, sizeof(b64), &b64len, hash,
-		sizeof(hash)) != 0)
+		sizeof(hash)) != 0) {
+		log_err("tlscert: hashing the public key failed");
 		goto out;
+	}
 	n = snprintf(pin, cap, "sha256//%.*s", (int)b64len, (char *)b64);
-	if (n < 0 || (size_t)n >= cap)
+	if (n < 0 || (size_t)n >= cap) {
+		log_err("tlscert: pin buffer too small");
 		goto out;
+	}
 	rc = 0;
 out:
+	free(copy);
 	mbedtls_x509_crt_free(&crt);
+	return rc;
+}
+
+int
+tlscert_pin_file(const char *cert_path, char *pin, size_t cap)
+{
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (file_read_alloc(cert_path, TLSCERT_PEM_MAX * 4, &pem, &len) != 0)
+		return -1;
+	rc = tlscert_pin((const char *)pem, len, pin, cap);
+	free(pem);
 	return rc;
 }

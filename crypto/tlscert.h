@@ -19,5 +19,6 @@ int tlscert_generate(const char *key_path, const char *cert_path,
 /* "sha256//<base64 of SHA-256 of the DER public key>", as curl's
  * CURLOPT_PINNEDPUBLICKEY and `curl --pinnedpubkey` take it. */
 int tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap);
+int tlscert_pin_file(const char *cert_path, char *pin, size_t cap);
 
 #endif

@@ -14,12 +14,9 @@ FUZZ_MAX_LEN ?= 12000
 FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wundef \
-	-Wno-unused-parameter -D_GNU_SOURCE -I.
+	-D_GNU_SOURCE -I.
 
-HTTP_SRCS := fuzz/fuzz_http.c net/http.c
-# util/log.c's vsnprintf takes a va_list format, which clang's
-# -Wformat-nonliteral flags (gcc does not); built apart with it off.
-LOG_OBJ := $(FUZZ_BUILD)/log.o
+HTTP_SRCS := fuzz/fuzz_http.c net/http.c util/log.c
 
 .PHONY: fuzz-all fuzz-build fuzz-http
 
@@ -27,12 +24,9 @@ fuzz-all: fuzz-http
 
 fuzz-build: $(FUZZ_BUILD)/fuzz_http
 
-$(LOG_OBJ): util/log.c util/log.h
+$(FUZZ_BUILD)/fuzz_http: $(HTTP_SRCS) net/http.h util/log.h
 	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-format-nonliteral -c -o $@ util/log.c
-
-$(FUZZ_BUILD)/fuzz_http: $(HTTP_SRCS) net/http.h util/log.h $(LOG_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(HTTP_SRCS) $(LOG_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(HTTP_SRCS)
 
 fuzz-http: $(FUZZ_BUILD)/fuzz_http
 	@mkdir -p $(FUZZ_BUILD)/corpus/http

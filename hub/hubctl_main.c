@@ -370,7 +370,7 @@ cmd_enroll(struct hubctl *h, const char *name, const char *url,
 	if (hubctl_path(h, HUB_TLS_CERT, path, sizeof(path)) != 0 ||
 	    file_read_alloc(path, BUNDLE_CERT_MAX - 1, &pem, &pemlen) != 0)
 		goto out;
-	if (tlscert_pin((char *)pem, pemlen + 1, b->hub_pin,
+	if (tlscert_pin((char *)pem, pemlen, b->hub_pin,
 		sizeof(b->hub_pin)) != 0)
 		goto out;
 	memcpy(b->hub_cert, pem, pemlen + 1);

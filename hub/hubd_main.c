@@ -6,14 +6,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <ini.h>
 #include <sodium.h>
@@ -26,6 +22,8 @@
 #include "net/server.h"
 #include "store/inbox.h"
 #include "store/schema.h"
+#include "util/conf.h"
+#include "util/daemon.h"
 #include "util/log.h"
 
 #define CONF_STR 512
@@ -55,28 +53,6 @@ struct hubd {
 };
 
 static int
-set_str(char *dst, size_t cap, const char *v)
-{
-	int n = snprintf(dst, cap, "%s", v);
-
-	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
-}
-
-static int
-set_int(int *dst, const char *v, int lo, int hi)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi)
-		return -1;
-	*dst = (int)n;
-	return 0;
-}
-
-static int
 conf_handler(void *user, const char *section, const char *name,
     const char *value)
 {
@@ -86,27 +62,27 @@ conf_handler(void *user, const char *section, const char *name,
 	if (strcmp(section, "hubd") != 0)
 		return 1; /* other programs' sections */
 	if (strcmp(name, "listen") == 0)
-		rc = set_str(c->listen, sizeof(c->listen), value);
+		rc = conf_str(c->listen, sizeof(c->listen), value);
 	else if (strcmp(name, "port") == 0)
-		rc = set_int(&c->port, value, 0, 65535);
+		rc = conf_int(&c->port, value, 0, 65535);
 	else if (strcmp(name, "tls_cert") == 0)
-		rc = set_str(c->tls_cert, sizeof(c->tls_cert), value);
+		rc = conf_str(c->tls_cert, sizeof(c->tls_cert), value);
 	else if (strcmp(name, "tls_key") == 0)
-		rc = set_str(c->tls_key, sizeof(c->tls_key), value);
+		rc = conf_str(c->tls_key, sizeof(c->tls_key), value);
 	else if (strcmp(name, "sign_key") == 0)
-		rc = set_str(c->sign_key, sizeof(c->sign_key), value);
+		rc = conf_str(c->sign_key, sizeof(c->sign_key), value);
 	else if (strcmp(name, "inbox") == 0)
-		rc = set_str(c->inbox, sizeof(c->inbox), value);
+		rc = conf_str(c->inbox, sizeof(c->inbox), value);
 	else if (strcmp(name, "inbox_key") == 0)
-		rc = set_str(c->inbox_key, sizeof(c->inbox_key), value);
+		rc = conf_str(c->inbox_key, sizeof(c->inbox_key), value);
 	else if (strcmp(name, "user") == 0)
-		rc = set_str(c->user, sizeof(c->user), value);
+		rc = conf_str(c->user, sizeof(c->user), value);
 	else if (strcmp(name, "workers") == 0)
-		rc = set_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
+		rc = conf_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
 	else if (strcmp(name, "read_timeout_ms") == 0)
-		rc = set_int(&c->read_timeout_ms, value, 100, 600000);
+		rc = conf_int(&c->read_timeout_ms, value, 100, 600000);
 	else if (strcmp(name, "request_timeout_ms") == 0)
-		rc = set_int(&c->request_timeout_ms, value, 100, 600000);
+		rc = conf_int(&c->request_timeout_ms, value, 100, 600000);
 	else {
 		log_err("config: unknown setting [hubd] %s", name);
 		c->bad = 1;
@@ -264,53 +240,10 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 	return http_error_json(resp, 404, "not_found");
 }
 
-/* Runs on its own thread with the signals blocked everywhere else, so
- * stopping needs no global state and no async-signal-safety tricks. */
-static void *
-signal_thread(void *arg)
+static void
+stop_server(void *arg)
 {
-	struct server *srv = arg;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigwait(&set, &sig) == 0) {
-		log_info("signal %d: stopping", sig);
-		server_stop(srv);
-	}
-	return NULL;
-}
-
-static int
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0)
-		return 0;
-	if (user[0] == '\0') {
-		log_err("started as root but no user= is configured");
-		return -1;
-	}
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		log_err("user %s does not exist (useradd --system %s)", user,
-		    user);
-		return -1;
-	}
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		log_err("cannot switch to user %s: %s", user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		log_err("could regain root after dropping it; stopping");
-		return -1;
-	}
-	log_info("running as %s", user);
-	return 0;
+	server_stop(arg);
 }
 
 int
@@ -322,9 +255,8 @@ main(int argc, char **argv)
 	struct server *srv = NULL;
 	const char *config = NULL;
 	uint8_t *dbkey = NULL;
-	pthread_t sigthr;
-	sigset_t set;
-	int rc = 1, c, have_sigthr = 0;
+	struct daemon_signals sigs;
+	int rc = 1, c;
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
@@ -344,14 +276,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	memset(&hd, 0, sizeof(hd));
+	memset(&sigs, 0, sizeof(sigs));
 	pthread_mutex_init(&hd.lock, NULL);
 	if (secmem_init() != 0 || load_conf(config, &conf) != 0)
 		goto out;
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	daemon_block_signals();
 
 	/* Read every secret while we may still be root. */
 	hd.sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
@@ -379,26 +308,20 @@ main(int argc, char **argv)
 	srv = server_new(&sc);
 	if (srv == NULL)
 		goto out;
-	if (drop_privileges(conf.user) != 0)
+	if (daemon_drop_privileges(conf.user) != 0)
 		goto out;
 	hd.db = db_open(conf.inbox, dbkey, &schema_hub);
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (hd.db == NULL)
 		goto out;
-	if (pthread_create(&sigthr, NULL, signal_thread, srv) != 0) {
-		log_err("cannot start the signal thread");
+	if (daemon_signals_start(&sigs, stop_server, srv) != 0)
 		goto out;
-	}
-	have_sigthr = 1;
 	log_info("listening on %s port %u (%s)", conf.listen,
 	    (unsigned)server_port(srv), sc.cert_path != NULL ? "TLS" : "plain");
 	rc = server_run(srv) == 0 ? 0 : 1;
 out:
-	if (have_sigthr) {
-		pthread_cancel(sigthr);
-		pthread_join(sigthr, NULL);
-	}
+	daemon_signals_stop(&sigs);
 	server_free(srv);
 	db_close(hd.db);
 	sodium_free(dbkey);

@@ -4,14 +4,8 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <mbedtls/base64.h>
-#include <mbedtls/error.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
 
 #include "net/client.h"
-#include "util/file.h"
 #include "util/log.h"
 
 /* "sha256//" */
@@ -19,7 +13,6 @@
 /* Base64 of a SHA-256 digest. */
 #define PIN_B64_LEN 44
 /* DER SubjectPublicKeyInfo; an RSA-4096 key needs about 550 bytes. */
-#define MAX_SPKI_DER 2048
 
 struct client {
 	CURL *curl;
@@ -300,73 +293,4 @@ client_free(struct client *c)
 	curl_easy_cleanup(c->curl);
 	free(c);
 	curl_global_cleanup();
-}
-
-int
-client_pin_from_pem(const uint8_t *pem, size_t len, char *out, size_t cap)
-{
-	mbedtls_x509_crt crt;
-	unsigned char der[MAX_SPKI_DER], hash[32], b64[PIN_B64_LEN + 1];
-	uint8_t *copy = NULL;
-	char err[128];
-	size_t olen;
-	int ret, n, rc = -1;
-
-	mbedtls_x509_crt_init(&crt);
-	/* mbedTLS parses PEM only NUL-terminated, the NUL counted. */
-	if ((copy = malloc(len + 1)) == NULL) {
-		log_err("client: out of memory");
-		goto out;
-	}
-	memcpy(copy, pem, len);
-	copy[len] = '\0';
-	ret = mbedtls_x509_crt_parse(&crt, copy, len + 1);
-	if (ret != 0) {
-		mbedtls_strerror(ret, err, sizeof(err));
-		log_err("client: not a PEM certificate: %s", err);
-		goto out;
-	}
-	n = mbedtls_pk_write_pubkey_der(&crt.pk, der, sizeof(der));
-	if (n <= 0) {
-		log_err("client: cannot encode the certificate's public key");
-		goto out;
-	}
-	/* The DER is written at the end of the buffer. */
-	if (mbedtls_sha256_ret(
-		der + sizeof(der) - (size_t)n, (size_t)n, hash, 0) != 0 ||
-	    mbedtls_base64_encode(
-		b64, sizeof(b64), &olen, hash, sizeof(hash)) != 0 ||
-	    olen != PIN_B64_LEN) {
-		log_err("client: hashing the public key failed");
-		goto out;
-	}
-	n = snprintf(out, cap, "sha256//%s", (const char *)b64);
-	if (n < 0 || (size_t)n >= cap) {
-		log_err("client: pin buffer too small");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	mbedtls_x509_crt_free(&crt);
-	return rc;
-}
-
-int
-client_pin_from_cert(const char *pem_path, char *out, size_t cap)
-{
-	uint8_t *pem = NULL;
-	size_t len;
-	int rc = -1;
-
-	if (file_read_alloc(pem_path, CLIENT_MAX_CERT_PEM, &pem, &len) != 0)
-		goto out;
-	if (client_pin_from_pem(pem, len, out, cap) != 0) {
-		log_err("client: %s: no pin", pem_path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(pem);
-	return rc;
 }

@@ -22,7 +22,7 @@
 #define CLIENT_PIN_LEN 52
 #define CLIENT_MAX_PINS 4
 #define CLIENT_MAX_CTYPE 128
-/* Largest certificate file client_pin_from_cert reads. */
+/* Largest hub certificate (PEM) accepted. */
 #define CLIENT_MAX_CERT_PEM (64 * 1024)
 
 struct client;
@@ -55,13 +55,5 @@ int client_post(struct client *c, const char *path, const uint8_t *body,
     size_t resp_cap, size_t *resp_len) __attribute__((warn_unused_result));
 
 void client_free(struct client *c);
-
-/*
- * The pin of a PEM certificate's public key: "sha256//" and the base64
- * SHA-256 of its SubjectPublicKeyInfo, what CURLOPT_PINNEDPUBLICKEY and
- * curl --pinnedpubkey take. out must hold CLIENT_PIN_LEN + 1 bytes.
- */
-int client_pin_from_cert(const char *pem_path, char *out, size_t cap);
-int client_pin_from_pem(const uint8_t *pem, size_t len, char *out, size_t cap);
 
 #endif

@@ -50,6 +50,9 @@
 /* Stable error codes in JSON bodies: [a-z0-9_], at most this long. */
 #define HTTP_MAX_CODE 48
 
+/* A peer's numeric address ("192.0.2.7", "2001:db8::1"), with NUL. */
+#define HTTP_MAX_PEER 64
+
 /* http_parse results. */
 #define HTTP_ERROR (-1)
 #define HTTP_NEED_MORE 0
@@ -84,6 +87,9 @@ struct http_req {
 	size_t nfields;
 	const uint8_t *body; /* the caller's buffer */
 	size_t body_len;
+	/* Set by the server, not the parser: the TCP peer's numeric
+	 * address, for handlers that allow by source (Kannel). Never logged. */
+	char peer[HTTP_MAX_PEER];
 
 	/* Set as soon as the blank line after the fields is read. */
 	int headers_done;

@@ -110,6 +110,7 @@ struct conn {
 	int timed_out;
 	int stopped;
 	int said_goodbye; /* close_notify sent, or the socket shut */
+	char peer[HTTP_MAX_PEER];
 };
 
 static int64_t
@@ -365,6 +366,7 @@ read_request(struct worker *w, struct conn *c, size_t *off, size_t *have,
 	int r, sent_continue = 0;
 
 	http_req_init(req, w->body, srv->cfg.max_body);
+	memcpy(req->peer, c->peer, sizeof(req->peer));
 	*started = 0;
 	c->watch_stop = 1;
 	c->timed_out = 0;
@@ -401,11 +403,14 @@ read_request(struct worker *w, struct conn *c, size_t *off, size_t *have,
 /*
  * Requests and answers carry personal data (a visitor's answers, phone
  * numbers): none of it may outlive its connection in a worker's buffers.
- * mbedtls_ssl_session_reset clears the TLS record buffers likewise.
+ * mbedTLS decrypts records in place; a session reset zeroes its record
+ * buffers and drops the session keys.
  */
 static void
 wipe_worker(struct worker *w)
 {
+	if (w->srv->tls && mbedtls_ssl_session_reset(&w->ssl) != 0)
+		log_warn("server: TLS session reset failed");
 	mbedtls_platform_zeroize(w->rbuf, READ_BUF);
 	mbedtls_platform_zeroize(w->body, w->srv->cfg.max_body);
 	mbedtls_platform_zeroize(w->resp_body, w->srv->cfg.max_resp);
@@ -440,6 +445,27 @@ tls_start(struct worker *w, struct conn *c, unsigned long long conn_no)
 	return 0;
 }
 
+/* The peer's numeric address; an IPv4-mapped IPv6 one as plain IPv4. */
+static void
+peer_address(int fd, char *out, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const char *p = out;
+
+	out[0] = '\0';
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)cap, NULL,
+		0, NI_NUMERICHOST) != 0) {
+		out[0] = '\0';
+		return;
+	}
+	if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL) {
+		p = out + 7;
+		memmove(out, p, strlen(p) + 1);
+	}
+}
+
 static void
 serve(struct worker *w, int fd)
 {
@@ -455,6 +481,7 @@ serve(struct worker *w, int fd)
 	c.srv = srv;
 	c.fd = fd;
 	c.watch_stop = 1;
+	peer_address(fd, c.peer, sizeof(c.peer));
 	conn_no = atomic_fetch_add(&srv->next_conn, 1) + 1;
 	if (srv->tls && tls_start(w, &c, conn_no) != 0)
 		goto out;

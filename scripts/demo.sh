@@ -19,7 +19,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+sport=$(free_port)
 printf 'demo passphrase, not for real use\n' >"$D/passphrase"
 chmod 600 "$D/passphrase"
 HUBCTL="$BIN/hubctl -d $D/hub"
@@ -28,7 +32,9 @@ echo "== hubctl init: hub keys, TLS certificate, inbox"
 $HUBCTL init --passphrase-file "$D/passphrase" --port "$port" \
 	--content "$ROOT/content" 2>/dev/null
 $HUBCTL enroll demo-kiosk --url "https://127.0.0.1:$port" 2>/dev/null
+duser=
 if [ "$(id -u)" -eq 0 ]; then
+	duser=nobody
 	sed -i 's/^user = rjhub/user = nobody/' "$D/hub/hubd.conf"
 	chown -R nobody "$D/hub"
 else
@@ -57,6 +63,65 @@ SIM="$TOOLS/device_sim $D/hub/devices/demo-kiosk.bundle $D/kiosk.db $D/kiosk.key
 $SIM put "$D/referral.json" >/dev/null 2>&1
 $SIM flush 10 2>/dev/null
 
+echo "== starting smsd (SMS gateway) on https://127.0.0.1:$sport"
+S="$D/sms"
+mkdir -p "$S"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$S/tls.key" -out "$S/tls.crt" -days 30 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
+chmod 600 "$S/tls.key"
+$HUBCTL enroll demo-sms --url "https://127.0.0.1:$port" --out "$S/device.bundle" >/dev/null 2>&1
+twilio_token=$(openssl rand -hex 16)
+kannel_token=$(openssl rand -hex 16)
+(umask 077 && cat >"$S/secrets" <<EOF2
+twilio_auth_token = $twilio_token
+kannel_token = $kannel_token
+json_secret = $(openssl rand -hex 16)
+state_key = $(openssl rand -hex 32)
+EOF2
+)
+cat >"$S/smsd.conf" <<EOF2
+[smsd]
+listen = 127.0.0.1
+port = $sport
+tls_cert = $S/tls.crt
+tls_key = $S/tls.key
+device_bundle = $S/device.bundle
+database = $S/smsd.db
+database_key = $S/smsd.key
+secrets = $S/secrets
+content = $ROOT/content
+language = en
+user = $duser
+
+[twilio]
+enabled = true
+public_url = https://127.0.0.1:$sport/sms/twilio
+
+[kannel]
+enabled = true
+allow = 127.0.0.1 ::1
+EOF2
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$S"
+"$BIN/smsd" --config "$S/smsd.conf" >"$D/smsd.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until curl -sf --cacert "$S/tls.crt" "https://127.0.0.1:$sport/v1/health" >/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { cat "$D/smsd.log"; exit 1; }
+	sleep 0.1
+done
+
+# A curl command carrying a valid X-Twilio-Signature: HMAC-SHA1 with the
+# auth token over the public URL and the sorted parameters.
+twilio_cmd() { # from body sid
+	url="https://127.0.0.1:$sport/sms/twilio"
+	sig=$(printf '%s' "${url}Body$2From$1MessageSid$3To+447700900000" |
+		openssl dgst -sha1 -hmac "$twilio_token" -binary | base64)
+	printf "curl --cacert %s -H 'X-Twilio-Signature: %s' --data-urlencode 'Body=%s' --data-urlencode 'From=%s' --data-urlencode 'MessageSid=%s' --data-urlencode 'To=+447700900000' %s\n" \
+		"$S/tls.crt" "$sig" "$2" "$1" "$3" "$url"
+}
+
 echo "== hubctl list (no personal data)"
 $HUBCTL list --passphrase-file "$D/passphrase" 2>/dev/null
 echo
@@ -69,6 +134,19 @@ The demo hub is running. Try, in another terminal:
   curl --cacert $D/hub/tls.crt https://127.0.0.1:$port/v1/health
   $SIM put $D/referral.json      # (edit "ref" first: references are unique)
   $SIM flush 10
+
+Text the SMS gateway as Twilio would (each command is signed; run them
+in order to walk through the conversation, then look at hubctl list):
+
+  $(twilio_cmd +447700900123 HELLO SM0001)
+  $(twilio_cmd +447700900123 AGREE SM0002)
+  $(twilio_cmd +447700900123 1 SM0003)
+  $(twilio_cmd +447700900123 Sam SM0004)
+  $(twilio_cmd +447700900123 'TEXT ONLY' SM0005)
+
+Or as Kannel would (a token in the URL, from an allowed address):
+
+  curl --cacert $S/tls.crt 'https://127.0.0.1:$sport/sms/kannel?token=$kannel_token&from=%2B447700900456&to=%2B447700900000&text=HELLO&id=k1'
 
 Everything lives in $D and is deleted when the demo stops.
 Press Ctrl-C to stop.

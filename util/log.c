@@ -23,7 +23,7 @@ log_quiet(int quiet)
 	log_is_quiet = quiet;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_v(const char *level, const char *fmt, va_list ap)
 {
 	char ts[32] = "";

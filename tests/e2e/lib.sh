@@ -54,3 +54,42 @@ e2e_cleanup() {
 	rm -rf "$T"
 }
 trap e2e_cleanup EXIT INT TERM
+
+# A hub in $T/hub with fresh keys (fast KDF: tests only), started by
+# start_hubd. Sets HUB PASS HUB_PORT HUB_URL HUBCTL.
+hub_setup() {
+	HUB="$T/hub"
+	PASS="$T/pass"
+	printf 'correct horse battery staple\n' >"$PASS"
+	chmod 600 "$PASS"
+	HUB_PORT=$(free_port)
+	HUB_URL="https://127.0.0.1:$HUB_PORT"
+	HUBCTL="$BIN/hubctl -d $HUB"
+	$HUBCTL init --passphrase-file "$PASS" --insecure-fast-kdf-for-tests \
+		--port "$HUB_PORT" --content "$ROOT/content" >"$T/init.log" 2>&1 || return 1
+	# hubd drops from root to an unprivileged user that owns the inbox.
+	sed -i 's/^user = rjhub/user = nobody/' "$HUB/hubd.conf"
+	chmod 755 "$T"
+}
+
+hub_enroll() { # $1 = device name
+	$HUBCTL enroll "$1" --url "$HUB_URL" >/dev/null 2>&1 &&
+		chown -R nobody "$HUB"
+}
+
+start_hubd() {
+	chown -R nobody "$HUB"
+	spawn "$T/hubd.log" "$BIN/hubd" --config "$HUB/hubd.conf"
+	HUBD_PID=$LAST_PID
+	wait_port "$HUB_PORT"
+}
+
+stop_hubd() {
+	kill "$HUBD_PID" 2>/dev/null
+	wait "$HUBD_PID" 2>/dev/null
+}
+
+# Referrals hubctl lists (lines that start with a reference code).
+hub_count() {
+	$HUBCTL list --passphrase-file "$PASS" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-'
+}

@@ -128,7 +128,7 @@ PIN=$("$NC" pin "$T/ec.pem")
 OPIN=sha256//$(openssl x509 -in "$T/ec.pem" -pubkey -noout |
     openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
     base64)
-check "client_pin_from_cert matches openssl ($PIN)" test "$PIN" = "$OPIN"
+check "tlscert_pin_file matches openssl ($PIN)" test "$PIN" = "$OPIN"
 RSAPIN=$("$NC" pin "$T/rsa.pem")
 out=$(curl -sS --http1.1 --cacert "$T/ec.pem" --pinnedpubkey "$PIN" \
     "$URL/" 2>&1)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/tlscert.h"
 #include "net/client.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -27,7 +28,7 @@ do_pin(const char *cert)
 {
 	char pin[CLIENT_PIN_LEN + 1];
 
-	if (client_pin_from_cert(cert, pin, sizeof(pin)) != 0)
+	if (tlscert_pin_file(cert, pin, sizeof(pin)) != 0)
 		return 1;
 	printf("%s\n", pin);
 	return 0;

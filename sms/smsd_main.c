@@ -1,0 +1,544 @@
+/*
+ * smsd: the SMS gateway. Receives provider webhooks over TLS, checks
+ * each provider's signature (or token and source address) before it
+ * reads a field, runs the consent conversation, and answers in the
+ * provider's reply format. Referrals and withdrawals leave only as
+ * sealed envelopes through the outbox and the forwarder.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "crypto/bundle.h"
+#include "crypto/keys.h"
+#include "crypto/secmem.h"
+#include "net/forwarder.h"
+#include "net/http.h"
+#include "net/server.h"
+#include "sms/dialog.h"
+#include "sms/provider.h"
+#include "sms/sealer.h"
+#include "sms/secrets.h"
+#include "store/schema.h"
+#include "util/conf.h"
+#include "util/daemon.h"
+#include "util/log.h"
+
+#define CONF_STR 512
+#define NPROVIDERS 3
+#define PURGE_EVERY_MS 60000
+#define ALLOW_TEXT_MAX 512
+
+struct smsd_conf {
+	char listen[64];
+	int port;
+	char tls_cert[CONF_STR];
+	char tls_key[CONF_STR];
+	char bundle[CONF_STR];
+	char database[CONF_STR];
+	char database_key[CONF_STR];
+	char secrets[CONF_STR];
+	char content[CONF_STR];
+	char language[16];
+	char user[64];
+	char consent_words[DIALOG_WORDS_MAX];
+	char exit_word[32];
+	int workers;
+	int read_timeout_ms;
+	int request_timeout_ms;
+	int idle_hours;
+	int sender_max;
+	int global_max;
+	/* Providers: enabled flags and their settings. */
+	int twilio, kannel, json;
+	char twilio_url[CONF_STR];
+	char kannel_allow[ALLOW_TEXT_MAX];
+	int json_max_skew;
+	int bad;
+};
+
+struct route {
+	const char *path;
+	const struct sms_provider *p;
+	struct sms_provider_cfg cfg;
+	int enabled;
+};
+
+struct smsd {
+	struct route routes[NPROVIDERS];
+	struct dialog *dialog;
+	/* The dialog's connection: one transaction at a time. */
+	pthread_mutex_t lock;
+	struct forwarder *fw;
+	struct server *srv;
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cv;
+	int stopping;
+};
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct smsd_conf *c = user;
+	int rc = -1;
+
+#define IS(s, n) (strcmp(section, s) == 0 && strcmp(name, n) == 0)
+	if (IS("smsd", "listen"))
+		rc = conf_str(c->listen, sizeof(c->listen), value);
+	else if (IS("smsd", "port"))
+		rc = conf_int(&c->port, value, 0, 65535);
+	else if (IS("smsd", "tls_cert"))
+		rc = conf_str(c->tls_cert, sizeof(c->tls_cert), value);
+	else if (IS("smsd", "tls_key"))
+		rc = conf_str(c->tls_key, sizeof(c->tls_key), value);
+	else if (IS("smsd", "device_bundle"))
+		rc = conf_str(c->bundle, sizeof(c->bundle), value);
+	else if (IS("smsd", "database"))
+		rc = conf_str(c->database, sizeof(c->database), value);
+	else if (IS("smsd", "database_key"))
+		rc = conf_str(c->database_key, sizeof(c->database_key), value);
+	else if (IS("smsd", "secrets"))
+		rc = conf_str(c->secrets, sizeof(c->secrets), value);
+	else if (IS("smsd", "content"))
+		rc = conf_str(c->content, sizeof(c->content), value);
+	else if (IS("smsd", "language"))
+		rc = conf_str(c->language, sizeof(c->language), value);
+	else if (IS("smsd", "user"))
+		rc = conf_str(c->user, sizeof(c->user), value);
+	else if (IS("smsd", "consent_words"))
+		rc = conf_str(c->consent_words, sizeof(c->consent_words), value);
+	else if (IS("smsd", "exit_word"))
+		rc = conf_str(c->exit_word, sizeof(c->exit_word), value);
+	else if (IS("smsd", "workers"))
+		rc = conf_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
+	else if (IS("smsd", "read_timeout_ms"))
+		rc = conf_int(&c->read_timeout_ms, value, 100, 600000);
+	else if (IS("smsd", "request_timeout_ms"))
+		rc = conf_int(&c->request_timeout_ms, value, 100, 600000);
+	else if (IS("smsd", "idle_timeout_hours"))
+		rc = conf_int(&c->idle_hours, value, 1, 24 * 30);
+	else if (IS("smsd", "sender_max_per_hour"))
+		rc = conf_int(&c->sender_max, value, 1, 100000);
+	else if (IS("smsd", "global_max_per_minute"))
+		rc = conf_int(&c->global_max, value, 1, 1000000);
+	else if (IS("twilio", "enabled"))
+		rc = conf_bool(&c->twilio, value);
+	else if (IS("twilio", "public_url"))
+		rc = conf_str(c->twilio_url, sizeof(c->twilio_url), value);
+	else if (IS("kannel", "enabled"))
+		rc = conf_bool(&c->kannel, value);
+	else if (IS("kannel", "allow"))
+		rc = conf_str(c->kannel_allow, sizeof(c->kannel_allow), value);
+	else if (IS("json", "enabled"))
+		rc = conf_bool(&c->json, value);
+	else if (IS("json", "max_skew_seconds"))
+		rc = conf_int(&c->json_max_skew, value, 1, 3600);
+	else {
+		log_err("config: unknown setting [%s] %s", section, name);
+		c->bad = 1;
+		return 0;
+	}
+#undef IS
+	if (rc != 0) {
+		log_err("config: bad value for [%s] %s", section, name);
+		c->bad = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+load_conf(const char *path, struct smsd_conf *c)
+{
+	int line;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8444;
+	snprintf(c->language, sizeof(c->language), "en");
+	c->workers = SERVER_DEF_WORKERS;
+	c->read_timeout_ms = 5000;
+	c->request_timeout_ms = 15000;
+	line = ini_parse(path, conf_handler, c);
+	if (line < 0) {
+		log_err("%s: cannot read", path);
+		return -1;
+	}
+	if (line > 0 || c->bad) {
+		log_err("%s: error on line %d", path, line);
+		return -1;
+	}
+	if (c->bundle[0] == '\0' || c->database[0] == '\0' ||
+	    c->database_key[0] == '\0' || c->secrets[0] == '\0' ||
+	    c->content[0] == '\0') {
+		log_err("%s: device_bundle, database, database_key, secrets "
+			"and content are required",
+		    path);
+		return -1;
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		log_err("%s: tls_cert and tls_key go together", path);
+		return -1;
+	}
+	if (!c->twilio && !c->kannel && !c->json) {
+		log_err("%s: enable at least one of [twilio] [kannel] [json]",
+		    path);
+		return -1;
+	}
+	if (c->twilio && c->twilio_url[0] == '\0') {
+		log_err("%s: [twilio] needs public_url, the exact URL set in "
+			"the Twilio console",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+header_fn(void *hctx, const char *name)
+{
+	return http_header(hctx, name);
+}
+
+static int
+handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
+    struct http_resp *resp)
+{
+	struct sms_http h;
+	struct sms_inbound *in = NULL;
+	char reply[SMS_MAX_REPLY + 1], *body = NULL;
+	const char *ctype = NULL;
+	int rc, has_reply = 0, ret = -1;
+
+	memset(&h, 0, sizeof(h));
+	h.method = req->method_name;
+	h.path = req->path;
+	h.query = req->query;
+	h.header = header_fn;
+	h.hctx = (void *)req;
+	h.body = req->body;
+	h.bodylen = req->body_len;
+	h.peer_addr = req->peer;
+	h.now = time(NULL);
+	in = sodium_malloc(sizeof(*in));
+	body = sodium_malloc(SMS_MAX_REPLY_BODY);
+	if (in == NULL || body == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	/* Authenticate before anything reads the message. */
+	rc = r->p->verify_and_parse(&r->cfg, &h, in);
+	if (rc != 0) {
+		ret = http_error_json(resp, rc, sms_error_code(rc));
+		goto out;
+	}
+	pthread_mutex_lock(&sd->lock);
+	rc = dialog_handle(sd->dialog, r->p->name, in, db_now_ms(), reply,
+	    sizeof(reply), &has_reply);
+	pthread_mutex_unlock(&sd->lock);
+	if (rc == DIALOG_BUSY) {
+		ret = http_error_json(resp, 503, "busy");
+		goto out;
+	}
+	if (rc != 0) {
+		ret = http_error_json(resp, 500, "internal");
+		goto out;
+	}
+	/* Anything sealed is already committed: let the forwarder go. */
+	forwarder_wake(sd->fw);
+	if (r->p->format_reply(has_reply ? reply : NULL, body,
+		SMS_MAX_REPLY_BODY, &ctype) != 0) {
+		ret = http_error_json(resp, 500, "internal");
+		goto out;
+	}
+	ret = http_resp_body(resp, 200, ctype, body, strlen(body));
+out:
+	sodium_memzero(reply, sizeof(reply));
+	sodium_free(body);
+	if (in != NULL) {
+		sms_inbound_wipe(in);
+		sodium_free(in);
+	}
+	return ret;
+}
+
+static int
+handle(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct smsd *sd = ctx;
+
+	if (strcmp(req->path, "/v1/health") == 0)
+		return http_resp_body(resp, 200, "application/json",
+		    "{\"status\":\"ok\"}", 15);
+	for (size_t i = 0; i < NPROVIDERS; i++) {
+		struct route *r = &sd->routes[i];
+		if (r->enabled && strcmp(req->path, r->path) == 0)
+			return handle_sms(sd, r, req, resp);
+	}
+	return http_error_json(resp, 404, "not_found");
+}
+
+static void
+on_signal(void *arg)
+{
+	struct smsd *sd = arg;
+
+	pthread_mutex_lock(&sd->stop_mu);
+	sd->stopping = 1;
+	pthread_cond_signal(&sd->stop_cv);
+	pthread_mutex_unlock(&sd->stop_mu);
+	server_stop(sd->srv);
+}
+
+/* Idle conversations must expire even when no message arrives. */
+static void *
+purger(void *arg)
+{
+	struct smsd *sd = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&sd->stop_mu);
+	while (!sd->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += PURGE_EVERY_MS / 1000;
+		pthread_cond_timedwait(&sd->stop_cv, &sd->stop_mu, &ts);
+		if (sd->stopping)
+			break;
+		pthread_mutex_unlock(&sd->stop_mu);
+		pthread_mutex_lock(&sd->lock);
+		if (dialog_purge(sd->dialog, db_now_ms()) != 0)
+			log_warn("purge of expired conversations failed");
+		pthread_mutex_unlock(&sd->lock);
+		pthread_mutex_lock(&sd->stop_mu);
+	}
+	pthread_mutex_unlock(&sd->stop_mu);
+	return NULL;
+}
+
+/* "1.2.3.4 ::1 10.0.0.0/8" split in place into an array. */
+static size_t
+split_allow(char *text, const char **out, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(text, " ,\t", &save); tok != NULL && n < max;
+	     tok = strtok_r(NULL, " ,\t", &save))
+		out[n++] = tok;
+	return n;
+}
+
+/*
+ * The database key: created on first start (no database yet) so an
+ * operator never handles it; with a database present, a missing key is
+ * an error, never a reason to make a new one.
+ */
+static int
+db_key(const struct smsd_conf *c, uint8_t *key)
+{
+	if (access(c->database_key, F_OK) != 0) {
+		if (access(c->database, F_OK) == 0) {
+			log_err("%s is missing but %s exists; refusing to "
+				"create a new key",
+			    c->database_key, c->database);
+			return -1;
+		}
+		randombytes_buf(key, DB_KEY_LEN);
+		if (keys_save(c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN,
+			NULL, 0, NULL) != 0)
+			return -1;
+		log_info("created a new database key");
+	}
+	return keys_load(c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN,
+	    NULL, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct smsd_conf conf;
+	struct smsd sd;
+	struct server_config sc;
+	struct dialog_content dc;
+	struct dialog_cfg dcfg;
+	struct forwarder_config fc;
+	struct daemon_signals sigs;
+	struct secrets *secrets = NULL;
+	struct bundle *b = NULL;
+	struct db *db = NULL;
+	struct sealer sealer;
+	const char *config = NULL, *allow[SMS_MAX_ALLOW];
+	uint8_t *dbkey = NULL, *state_key = NULL;
+	int rc = 1, c, have_content = 0, have_purger = 0;
+	pthread_t purge_thr;
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+
+	log_init("smsd");
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (c != 'c') {
+			fprintf(stderr, "usage: smsd --config FILE\n");
+			return c == 'h' ? 0 : 2;
+		}
+		config = optarg;
+	}
+	if (config == NULL || optind != argc) {
+		fprintf(stderr, "usage: smsd --config FILE\n");
+		return 2;
+	}
+	memset(&sd, 0, sizeof(sd));
+	memset(&sigs, 0, sizeof(sigs));
+	memset(&dc, 0, sizeof(dc));
+	pthread_mutex_init(&sd.lock, NULL);
+	pthread_mutex_init(&sd.stop_mu, NULL);
+	pthread_cond_init(&sd.stop_cv, NULL);
+	if (secmem_init() != 0 || load_conf(config, &conf) != 0)
+		goto out;
+	daemon_block_signals();
+
+	/* Everything secret is read before privileges are dropped. */
+	dbkey = sodium_malloc(DB_KEY_LEN);
+	state_key = sodium_malloc(DIALOG_KEY_LEN);
+	if (dbkey == NULL || state_key == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	secrets = secrets_load(conf.secrets);
+	if (secrets == NULL ||
+	    secrets_get_key(secrets, "state_key", state_key, DIALOG_KEY_LEN) !=
+		0) {
+		log_err("%s: needs state_key = <64 hex digits>", conf.secrets);
+		goto out;
+	}
+	b = bundle_load(conf.bundle);
+	if (b == NULL || db_key(&conf, dbkey) != 0)
+		goto out;
+
+	sd.routes[0] = (struct route){"/sms/twilio", &twilio_provider,
+		{0}, conf.twilio};
+	sd.routes[1] = (struct route){"/sms/kannel", &kannel_provider,
+		{0}, conf.kannel};
+	sd.routes[2] = (struct route){"/sms/json", &jsonhook_provider,
+		{0}, conf.json};
+	static const char *const secret_names[NPROVIDERS] = {
+		"twilio_auth_token", "kannel_token", "json_secret"};
+	for (size_t i = 0; i < NPROVIDERS; i++) {
+		struct route *r = &sd.routes[i];
+		if (!r->enabled)
+			continue;
+		r->cfg.secret = secrets_get(secrets, secret_names[i],
+		    &r->cfg.secretlen);
+		if (r->cfg.secret == NULL || r->cfg.secretlen == 0) {
+			log_err("%s: [%s] is enabled but %s is missing",
+			    conf.secrets, r->p->name, secret_names[i]);
+			goto out;
+		}
+	}
+	sd.routes[0].cfg.public_url = conf.twilio_url;
+	sd.routes[1].cfg.allow = allow;
+	sd.routes[1].cfg.nallow = split_allow(conf.kannel_allow, allow,
+	    SMS_MAX_ALLOW);
+	if (conf.kannel && sd.routes[1].cfg.nallow == 0) {
+		log_err("[kannel] needs allow = the addresses Kannel calls "
+			"from");
+		goto out;
+	}
+	sd.routes[2].cfg.max_skew = conf.json_max_skew;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.addr = conf.listen;
+	sc.port = (uint16_t)conf.port;
+	sc.cert_path = conf.tls_cert[0] != '\0' ? conf.tls_cert : NULL;
+	sc.key_path = conf.tls_key[0] != '\0' ? conf.tls_key : NULL;
+	sc.handler = handle;
+	sc.ctx = &sd;
+	sc.workers = conf.workers;
+	sc.idle_ms = conf.read_timeout_ms;
+	sc.request_ms = conf.request_timeout_ms;
+	sc.max_body = SMS_MAX_BODY;
+	sd.srv = server_new(&sc);
+	if (sd.srv == NULL)
+		goto out;
+	if (daemon_drop_privileges(conf.user) != 0)
+		goto out;
+
+	db = db_open(conf.database, dbkey, &schema_device);
+	if (db == NULL)
+		goto out;
+	if (dialog_content_load(&dc, conf.content, conf.language) != 0)
+		goto out;
+	have_content = 1;
+	sealer = (struct sealer){db, b->device_id, b->sign_sk, b->hub_box_pk};
+	memset(&dcfg, 0, sizeof(dcfg));
+	dcfg.db = db;
+	dcfg.content = &dc;
+	dcfg.state_key = state_key;
+	dcfg.seal = sealer_outbox;
+	dcfg.seal_ctx = &sealer;
+	dcfg.consent_words = conf.consent_words[0] ? conf.consent_words : NULL;
+	dcfg.exit_word = conf.exit_word[0] ? conf.exit_word : NULL;
+	dcfg.idle_ms = conf.idle_hours * 3600 * 1000LL;
+	dcfg.sender_max = conf.sender_max;
+	dcfg.global_max = conf.global_max;
+	sd.dialog = dialog_new(&dcfg);
+	if (sd.dialog == NULL)
+		goto out;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.db_path = conf.database;
+	fc.db_key = dbkey;
+	fc.bundle = b;
+	fc.policy = OUTBOX_POLICY_DEFAULT;
+	fc.connect_timeout_ms = 5000;
+	fc.total_timeout_ms = 20000;
+	sd.fw = forwarder_new(&fc);
+	sodium_free(dbkey);
+	dbkey = NULL;
+	if (sd.fw == NULL || forwarder_start(sd.fw) != 0)
+		goto out;
+	if (pthread_create(&purge_thr, NULL, purger, &sd) != 0) {
+		log_err("cannot start the purge thread");
+		goto out;
+	}
+	have_purger = 1;
+	if (daemon_signals_start(&sigs, on_signal, &sd) != 0)
+		goto out;
+	log_info("listening on %s port %u (%s)", conf.listen,
+	    (unsigned)server_port(sd.srv),
+	    sc.cert_path != NULL ? "TLS" : "plain");
+	rc = server_run(sd.srv) == 0 ? 0 : 1;
+out:
+	daemon_signals_stop(&sigs);
+	if (have_purger) {
+		pthread_mutex_lock(&sd.stop_mu);
+		sd.stopping = 1;
+		pthread_cond_signal(&sd.stop_cv);
+		pthread_mutex_unlock(&sd.stop_mu);
+		pthread_join(purge_thr, NULL);
+	}
+	forwarder_free(sd.fw);
+	server_free(sd.srv);
+	dialog_free(sd.dialog);
+	if (have_content)
+		dialog_content_free(&dc);
+	db_close(db);
+	bundle_free(b);
+	secrets_free(secrets);
+	sodium_free(state_key);
+	sodium_free(dbkey);
+	pthread_cond_destroy(&sd.stop_cv);
+	pthread_mutex_destroy(&sd.stop_mu);
+	pthread_mutex_destroy(&sd.lock);
+	return rc;
+}

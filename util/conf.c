@@ -1,0 +1,48 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/conf.h"
+
+int
+conf_str(char *dst, size_t cap, const char *value)
+{
+	int n = snprintf(dst, cap, "%s", value);
+
+	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+int
+conf_int(int *dst, const char *value, int lo, int hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0' || end == value || n < lo || n > hi)
+		return -1;
+	*dst = (int)n;
+	return 0;
+}
+
+int
+conf_bool(int *dst, const char *value)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*dst = 1;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*dst = 0;
+			return 0;
+		}
+	}
+	return -1;
+}

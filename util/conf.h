@@ -1,0 +1,12 @@
+#ifndef UTIL_CONF_H
+#define UTIL_CONF_H
+
+#include <stddef.h>
+
+/* Value checks for inih handlers: 0 when the value fits, -1 if not. */
+int conf_str(char *dst, size_t cap, const char *value);
+int conf_int(int *dst, const char *value, int lo, int hi);
+/* "true"/"yes"/"on"/"1" or "false"/"no"/"off"/"0". */
+int conf_bool(int *dst, const char *value);
+
+#endif

@@ -1,0 +1,97 @@
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/daemon.h"
+#include "util/log.h"
+
+static void
+stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
+void
+daemon_block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	stop_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void *
+wait_signal(void *arg)
+{
+	struct daemon_signals *ds = arg;
+	sigset_t set;
+	int sig;
+
+	stop_set(&set);
+	if (sigwait(&set, &sig) == 0) {
+		log_info("signal %d: stopping", sig);
+		ds->on_stop(ds->arg);
+	}
+	return NULL;
+}
+
+int
+daemon_signals_start(struct daemon_signals *ds, void (*on_stop)(void *),
+    void *arg)
+{
+	ds->on_stop = on_stop;
+	ds->arg = arg;
+	if (pthread_create(&ds->thread, NULL, wait_signal, ds) != 0) {
+		log_err("cannot start the signal thread");
+		return -1;
+	}
+	ds->started = 1;
+	return 0;
+}
+
+void
+daemon_signals_stop(struct daemon_signals *ds)
+{
+	if (!ds->started)
+		return;
+	/* sigwait is a cancellation point. */
+	pthread_cancel(ds->thread);
+	pthread_join(ds->thread, NULL);
+	ds->started = 0;
+}
+
+int
+daemon_drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (user == NULL || user[0] == '\0') {
+		log_err("started as root but no user= is configured");
+		return -1;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_err("user %s does not exist (useradd --system %s)", user,
+		    user);
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_err("cannot switch to user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_err("could regain root after dropping it; stopping");
+		return -1;
+	}
+	log_info("running as %s", user);
+	return 0;
+}
