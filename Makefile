@@ -62,6 +62,7 @@ build: $(LIB) $(PROG_BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory fmt-check
 	@BUILD=$(BUILD) ./tests/run.sh
 
 asan: deps
@@ -88,7 +89,7 @@ FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 fmt:
 	clang-format -i $(FMT_SRCS)
 fmt-check:
-	clang-format --dry-run -Werror $(FMT_SRCS)
+	@clang-format --dry-run -Werror $(FMT_SRCS) && echo "  FMT ok (clang-format)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -72,8 +72,8 @@ static void
 wipe_json_string(json_t *v)
 {
 	if (json_is_string(v))
-		sodium_memzero((char *)json_string_value(v),
-		    json_string_length(v));
+		sodium_memzero(
+		    (char *)json_string_value(v), json_string_length(v));
 }
 
 int
@@ -103,8 +103,8 @@ bundle_save(const struct bundle *b, const char *path)
 		log_err("bundle: cannot serialise");
 		goto out;
 	}
-	rc = file_write_atomic(path, text, strlen(text), 0600,
-	    FILE_SECRET | FILE_NOREPLACE);
+	rc = file_write_atomic(
+	    path, text, strlen(text), 0600, FILE_SECRET | FILE_NOREPLACE);
 out:
 	if (text != NULL) {
 		sodium_memzero(text, strlen(text));
@@ -183,11 +183,10 @@ bundle_load(const char *path)
 	    get_str(o, "hub_url", b->hub_url, sizeof(b->hub_url)) != 0 ||
 	    get_b64(o, "hub_box_pk", b->hub_box_pk, sizeof(b->hub_box_pk)) !=
 		0 ||
-	    get_b64(o, "hub_sign_pk", b->hub_sign_pk,
-		sizeof(b->hub_sign_pk)) != 0 ||
+	    get_b64(o, "hub_sign_pk", b->hub_sign_pk, sizeof(b->hub_sign_pk)) !=
+		0 ||
 	    get_str(o, "hub_tls_pin", b->hub_pin, sizeof(b->hub_pin)) != 0 ||
-	    get_str(o, "hub_tls_cert", b->hub_cert, sizeof(b->hub_cert)) !=
-		0) {
+	    get_str(o, "hub_tls_cert", b->hub_cert, sizeof(b->hub_cert)) != 0) {
 		log_err("%s: incomplete device bundle", path);
 		goto out;
 	}

@@ -3,8 +3,8 @@
 #include "crypto/envelope.h"
 #include "util/log.h"
 
-_Static_assert(ENVELOPE_HDR_LEN == 4 + 1 + 1 + 2 + 16 + 16 + 8 + 4,
-    "header layout");
+_Static_assert(
+    ENVELOPE_HDR_LEN == 4 + 1 + 1 + 2 + 16 + 16 + 8 + 4, "header layout");
 _Static_assert(ENVELOPE_PAYLOAD_MAX > 0, "payload room");
 
 static void
@@ -30,7 +30,7 @@ static int
 kind_known(uint8_t kind)
 {
 	return kind == ENVELOPE_REFERRAL || kind == ENVELOPE_WITHDRAWAL ||
-	    kind == ENVELOPE_FOLLOWUP;
+	       kind == ENVELOPE_FOLLOWUP;
 }
 
 int
@@ -65,8 +65,8 @@ envelope_build(uint8_t *out, size_t outlen, size_t *written,
 	randombytes_buf(p + 24, ENVELOPE_ID_LEN);
 	put_be(p + 40, created_at, 8);
 	put_be(p + 48, sealed_len, 4);
-	if (crypto_box_seal(p + ENVELOPE_HDR_LEN, payload, payloadlen,
-		hub_box_pk) != 0) {
+	if (crypto_box_seal(
+		p + ENVELOPE_HDR_LEN, payload, payloadlen, hub_box_pk) != 0) {
 		log_err("envelope: sealing failed");
 		goto fail;
 	}
@@ -108,8 +108,8 @@ check_frame(const uint8_t *in, size_t inlen)
 }
 
 int
-envelope_claimed_device(uint8_t device_id[ENVELOPE_ID_LEN],
-    const uint8_t *in, size_t inlen)
+envelope_claimed_device(
+    uint8_t device_id[ENVELOPE_ID_LEN], const uint8_t *in, size_t inlen)
 {
 	if (check_frame(in, inlen) != 0)
 		return -1;
@@ -128,8 +128,8 @@ envelope_verify(struct envelope_hdr *hdr, const uint8_t *in, size_t inlen,
 		return -1;
 	}
 	signed_len = inlen - ENVELOPE_SIG_LEN;
-	if (crypto_sign_verify_detached(in + signed_len, in, signed_len,
-		device_pk) != 0) {
+	if (crypto_sign_verify_detached(
+		in + signed_len, in, signed_len, device_pk) != 0) {
 		log_warn("envelope: bad device signature");
 		return -1;
 	}
@@ -174,8 +174,8 @@ envelope_open(uint8_t *out, size_t outlen, size_t *plainlen,
 }
 
 void
-envelope_id_hex(char out[2 * ENVELOPE_ID_LEN + 1],
-    const uint8_t id[ENVELOPE_ID_LEN])
+envelope_id_hex(
+    char out[2 * ENVELOPE_ID_LEN + 1], const uint8_t id[ENVELOPE_ID_LEN])
 {
 	sodium_bin2hex(out, 2 * ENVELOPE_ID_LEN + 1, id, ENVELOPE_ID_LEN);
 }

@@ -17,7 +17,7 @@
 #define ENVELOPE_HDR_LEN 52
 #define ENVELOPE_SIG_LEN crypto_sign_BYTES
 #define ENVELOPE_MAX 65536
-#define ENVELOPE_OVERHEAD                                                   \
+#define ENVELOPE_OVERHEAD                                                      \
 	(ENVELOPE_HDR_LEN + crypto_box_SEALBYTES + ENVELOPE_SIG_LEN)
 #define ENVELOPE_PAYLOAD_MAX (ENVELOPE_MAX - ENVELOPE_OVERHEAD)
 #define ENVELOPE_MIN (ENVELOPE_OVERHEAD + 1)
@@ -60,8 +60,8 @@ int envelope_claimed_device(uint8_t device_id[ENVELOPE_ID_LEN],
  * Check limits and the device signature first; only then parse and fill
  * hdr. Returns 0 when the envelope is well formed and signed by device_pk.
  */
-int envelope_verify(struct envelope_hdr *hdr, const uint8_t *in,
-    size_t inlen, const uint8_t device_pk[crypto_sign_PUBLICKEYBYTES])
+int envelope_verify(struct envelope_hdr *hdr, const uint8_t *in, size_t inlen,
+    const uint8_t device_pk[crypto_sign_PUBLICKEYBYTES])
     __attribute__((warn_unused_result));
 
 /*
@@ -76,7 +76,7 @@ int envelope_open(uint8_t *out, size_t outlen, size_t *plainlen,
     __attribute__((warn_unused_result));
 
 /* Hex form of an envelope id (32 chars + NUL) for logs and the API. */
-void envelope_id_hex(char out[2 * ENVELOPE_ID_LEN + 1],
-    const uint8_t id[ENVELOPE_ID_LEN]);
+void envelope_id_hex(
+    char out[2 * ENVELOPE_ID_LEN + 1], const uint8_t id[ENVELOPE_ID_LEN]);
 
 #endif

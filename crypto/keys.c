@@ -23,11 +23,11 @@
 #define KF_MAX_MEMLIMIT (1024ULL * 1024 * 1024)
 
 _Static_assert(KF_SALT_LEN == 16, "salt size");
-_Static_assert(KF_PROT_AD_LEN + KF_NONCE_LEN + KEYS_MAX_LEN + KF_TAG_LEN <=
-	KEYS_FILE_MAX,
+_Static_assert(
+    KF_PROT_AD_LEN + KF_NONCE_LEN + KEYS_MAX_LEN + KF_TAG_LEN <= KEYS_FILE_MAX,
     "key file buffer");
-_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES ==
-	crypto_box_SECRETKEYBYTES,
+_Static_assert(
+    crypto_aead_xchacha20poly1305_ietf_KEYBYTES == crypto_box_SECRETKEYBYTES,
     "kek size");
 
 size_t
@@ -52,7 +52,7 @@ int
 keys_is_secret(enum keys_type type)
 {
 	return type == KEYS_SIGN_SECRET || type == KEYS_BOX_SECRET ||
-	    type == KEYS_SYMMETRIC;
+	       type == KEYS_SYMMETRIC;
 }
 
 static void
@@ -88,8 +88,7 @@ write_header(uint8_t *h, enum keys_type type, int prot, size_t keylen)
 
 int
 keys_save(const char *path, enum keys_type type, const uint8_t *key,
-    size_t keylen, const char *pass, size_t passlen,
-    const struct keys_kdf *kdf)
+    size_t keylen, const char *pass, size_t passlen, const struct keys_kdf *kdf)
 {
 	uint8_t *buf = NULL, *kek = NULL;
 	size_t len;
@@ -149,8 +148,8 @@ out:
 }
 
 static int
-check_header(const char *path, const uint8_t *buf, size_t len,
-    enum keys_type type)
+check_header(
+    const char *path, const uint8_t *buf, size_t len, enum keys_type type)
 {
 	size_t keylen;
 
@@ -159,8 +158,8 @@ check_header(const char *path, const uint8_t *buf, size_t len,
 		return -1;
 	}
 	if (buf[4] != (uint8_t)type) {
-		log_err("%s: holds a different kind of key than expected",
-		    path);
+		log_err(
+		    "%s: holds a different kind of key than expected", path);
 		return -1;
 	}
 	keylen = ((size_t)buf[8] << 8) | buf[9];
@@ -173,8 +172,8 @@ check_header(const char *path, const uint8_t *buf, size_t len,
 }
 
 int
-keys_load(const char *path, enum keys_type type, uint8_t *out,
-    size_t outlen, const char *pass, size_t passlen)
+keys_load(const char *path, enum keys_type type, uint8_t *out, size_t outlen,
+    const char *pass, size_t passlen)
 {
 	uint8_t *buf = NULL, *kek = NULL;
 	size_t len = 0, keylen = keys_len(type);
@@ -208,7 +207,8 @@ keys_load(const char *path, enum keys_type type, uint8_t *out,
 		uint64_t ops, mem;
 		unsigned long long plen;
 
-		if (len != KF_PROT_AD_LEN + KF_NONCE_LEN + keylen + KF_TAG_LEN) {
+		if (len !=
+		    KF_PROT_AD_LEN + KF_NONCE_LEN + keylen + KF_TAG_LEN) {
 			log_err("%s: damaged key file (wrong length)", path);
 			goto out;
 		}
@@ -231,8 +231,8 @@ keys_load(const char *path, enum keys_type type, uint8_t *out,
 			log_err("passphrase hashing ran out of memory");
 			goto out;
 		}
-		if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &plen,
-			NULL, nonce + KF_NONCE_LEN, keylen + KF_TAG_LEN, buf,
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &plen, NULL,
+			nonce + KF_NONCE_LEN, keylen + KF_TAG_LEN, buf,
 			KF_PROT_AD_LEN, nonce, kek) != 0 ||
 		    plen != keylen) {
 			sodium_memzero(out, outlen);
@@ -315,8 +315,8 @@ out:
 }
 
 int
-keys_passphrase_read(const char *prompt, const char *file, char *out,
-    size_t cap, size_t *len)
+keys_passphrase_read(
+    const char *prompt, const char *file, char *out, size_t cap, size_t *len)
 {
 	size_t n = 0;
 

@@ -16,9 +16,9 @@
 enum keys_type {
 	KEYS_SIGN_SECRET = 1, /* Ed25519 secret key (64 bytes) */
 	KEYS_SIGN_PUBLIC = 2, /* Ed25519 public key (32) */
-	KEYS_BOX_SECRET = 3,  /* X25519 secret key (32) */
-	KEYS_BOX_PUBLIC = 4,  /* X25519 public key (32) */
-	KEYS_SYMMETRIC = 5,   /* 32 random bytes: database key, HMAC secret */
+	KEYS_BOX_SECRET = 3, /* X25519 secret key (32) */
+	KEYS_BOX_PUBLIC = 4, /* X25519 public key (32) */
+	KEYS_SYMMETRIC = 5, /* 32 random bytes: database key, HMAC secret */
 };
 
 #define KEYS_MAX_LEN 64
@@ -26,7 +26,7 @@ enum keys_type {
 #define KEYS_PASS_MAX 1024
 
 /* Returned by keys_load besides -1, so a caller can ask again. */
-#define KEYS_EPASS (-2)	    /* wrong passphrase (or a damaged file) */
+#define KEYS_EPASS (-2) /* wrong passphrase (or a damaged file) */
 #define KEYS_ENEEDPASS (-3) /* the file is protected, no passphrase given */
 
 struct keys_kdf {
@@ -34,12 +34,12 @@ struct keys_kdf {
 	size_t memlimit;
 };
 /* For staff-machine keys: ~0.5-1 s and 256 MiB on a laptop. */
-#define KEYS_KDF_MODERATE                                                   \
-	((struct keys_kdf){crypto_pwhash_OPSLIMIT_MODERATE,                  \
-	    crypto_pwhash_MEMLIMIT_MODERATE})
+#define KEYS_KDF_MODERATE                                                      \
+	((struct keys_kdf){                                                    \
+	    crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE})
 /* For tests and demos only. */
-#define KEYS_KDF_INTERACTIVE                                                \
-	((struct keys_kdf){crypto_pwhash_OPSLIMIT_INTERACTIVE,               \
+#define KEYS_KDF_INTERACTIVE                                                   \
+	((struct keys_kdf){crypto_pwhash_OPSLIMIT_INTERACTIVE,                 \
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE})
 
 size_t keys_len(enum keys_type type);

@@ -27,8 +27,8 @@
  * does: dNSName is [2] IA5String, iPAddress is [7] OCTET STRING.
  */
 static int
-san_der(unsigned char *buf, size_t cap, const char *const *names,
-    size_t nnames, unsigned char **start, size_t *len)
+san_der(unsigned char *buf, size_t cap, const char *const *names, size_t nnames,
+    unsigned char **start, size_t *len)
 {
 	unsigned char *p = buf + cap;
 	size_t total = 0;
@@ -55,8 +55,7 @@ san_der(unsigned char *buf, size_t cap, const char *const *names,
 			if (vlen == 0 || vlen > NAME_MAX_LEN)
 				return -1;
 		}
-		if ((n = mbedtls_asn1_write_raw_buffer(&p, buf, val, vlen)) <
-		    0)
+		if ((n = mbedtls_asn1_write_raw_buffer(&p, buf, val, vlen)) < 0)
 			return -1;
 		total += (size_t)n;
 		if ((n = mbedtls_asn1_write_len(&p, buf, vlen)) < 0)
@@ -119,8 +118,8 @@ tlscert_generate(const char *key_path, const char *cert_path,
 	}
 	if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
 		(const unsigned char *)"rj-tlscert", 10) != 0 ||
-	    mbedtls_pk_setup(&key,
-		mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
+	    mbedtls_pk_setup(
+		&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
 	    mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
 		mbedtls_ctr_drbg_random, &drbg) != 0) {
 		log_err("tlscert: key generation failed");
@@ -156,9 +155,9 @@ tlscert_generate(const char *key_path, const char *cert_path,
 	    mbedtls_x509write_crt_set_issuer_name(&crt, subject) != 0 ||
 	    mbedtls_x509write_crt_set_validity(&crt, from, until) != 0 ||
 	    mbedtls_x509write_crt_set_basic_constraints(&crt, 1, 0) != 0 ||
-	    mbedtls_x509write_crt_set_key_usage(&crt,
-		MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
-		    MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
+	    mbedtls_x509write_crt_set_key_usage(
+		&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
+			  MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
 	    mbedtls_x509write_crt_set_subject_key_identifier(&crt) != 0 ||
 	    mbedtls_x509write_crt_set_extension(&crt,
 		MBEDTLS_OID_SUBJECT_ALT_NAME,
@@ -203,8 +202,8 @@ tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap)
 	}
 	memcpy(copy, cert_pem, pemlen);
 	copy[pemlen] = '\0';
-	ret = mbedtls_x509_crt_parse(&crt, (const unsigned char *)copy,
-	    pemlen + 1);
+	ret = mbedtls_x509_crt_parse(
+	    &crt, (const unsigned char *)copy, pemlen + 1);
 	if (ret != 0) {
 		mbedtls_strerror(ret, err, sizeof(err));
 		log_err("tlscert: not a PEM certificate: %s", err);
@@ -218,8 +217,8 @@ tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap)
 	/* The DER is written at the end of the buffer. */
 	if (mbedtls_sha256_ret(der + sizeof(der) - n, (size_t)n, hash, 0) !=
 		0 ||
-	    mbedtls_base64_encode(b64, sizeof(b64), &b64len, hash,
-		sizeof(hash)) != 0) {
+	    mbedtls_base64_encode(
+		b64, sizeof(b64), &b64len, hash, sizeof(hash)) != 0) {
 		log_err("tlscert: hashing the public key failed");
 		goto out;
 	}

@@ -32,8 +32,8 @@ struct hubctl {
 	char spokes_path[PATH_MAX];
 };
 
-int hubctl_path(const struct hubctl *h, const char *name, char *out,
-    size_t cap);
+int hubctl_path(
+    const struct hubctl *h, const char *name, char *out, size_t cap);
 int hubctl_open_db(struct hubctl *h);
 int hubctl_unlock(struct hubctl *h);
 

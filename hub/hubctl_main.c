@@ -43,13 +43,16 @@ usage(void)
 	    "  enroll NAME --url https://HOST:PORT [--out FILE]\n"
 	    "                        enrol a kiosk or SMS gateway; writes its\n"
 	    "                        device bundle (mode 0600)\n"
-	    "  revoke NAME           refuse that device's envelopes from now on\n"
+	    "  revoke NAME           refuse that device's envelopes from now "
+	    "on\n"
 	    "  devices               list enrolled devices\n"
 	    "  list                  referrals: reference, channel, received,\n"
 	    "                        spoke, status (no personal data)\n"
 	    "  show REF              one referral, decrypted\n"
-	    "  export --format csv|json [--spoke NAME] [--since DATE] [-o FILE]\n"
-	    "  withdraw REF          withdraw a referral; deletes its personal data\n"
+	    "  export --format csv|json [--spoke NAME] [--since DATE] [-o "
+	    "FILE]\n"
+	    "  withdraw REF          withdraw a referral; deletes its personal "
+	    "data\n"
 	    "  assign REF SPOKE      route a referral to a spoke by hand\n"
 	    "  purge --older-than DAYS\n"
 	    "                        delete everything received before then\n"
@@ -72,8 +75,8 @@ hubctl_path(const struct hubctl *h, const char *name, char *out, size_t cap)
 }
 
 static int
-conf_handler(void *user, const char *section, const char *name,
-    const char *value)
+conf_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct hubctl *h = user;
 
@@ -110,8 +113,8 @@ hubctl_open_db(struct hubctl *h)
 }
 
 static int
-read_passphrase(struct hubctl *h, const char *prompt, char *pass,
-    size_t cap, size_t *len)
+read_passphrase(
+    struct hubctl *h, const char *prompt, char *pass, size_t cap, size_t *len)
 {
 	return keys_passphrase_read(prompt, h->passfile, pass, cap, len);
 }
@@ -138,8 +141,8 @@ hubctl_unlock(struct hubctl *h)
 	if (keys_load(pubpath, KEYS_BOX_PUBLIC, h->box_pk, sizeof(h->box_pk),
 		NULL, 0) != 0)
 		goto out;
-	if (read_passphrase(h, "Hub passphrase: ", pass, KEYS_PASS_MAX,
-		&plen) != 0)
+	if (read_passphrase(
+		h, "Hub passphrase: ", pass, KEYS_PASS_MAX, &plen) != 0)
 		goto out;
 	k = keys_load(path, KEYS_BOX_SECRET, h->box_sk,
 	    crypto_box_SECRETKEYBYTES, pass, plen);
@@ -177,8 +180,7 @@ default_content(char *out, size_t cap)
 }
 
 static int
-write_conf(struct hubctl *h, const char *absdir, const char *content,
-    int port)
+write_conf(struct hubctl *h, const char *absdir, const char *content, int port)
 {
 	char path[PATH_MAX], text[4096];
 	int n;
@@ -221,18 +223,18 @@ write_conf(struct hubctl *h, const char *absdir, const char *content,
 }
 
 static int
-cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
-    int port, const char *content)
+cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts, int port,
+    const char *content)
 {
 	uint8_t *box_sk = NULL, *sign_sk = NULL, *dbkey = NULL;
 	uint8_t box_pk[crypto_box_PUBLICKEYBYTES];
 	uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
 	char *pass = NULL, *again = NULL;
 	char p1[PATH_MAX], p2[PATH_MAX], absdir[PATH_MAX], cdir[PATH_MAX];
-	static const char *const default_hosts[] = {"localhost", "127.0.0.1",
-		"::1"};
-	struct keys_kdf kdf = h->kdf_interactive ? KEYS_KDF_INTERACTIVE
-						 : KEYS_KDF_MODERATE;
+	static const char *const default_hosts[] = {
+	    "localhost", "127.0.0.1", "::1"};
+	struct keys_kdf kdf =
+	    h->kdf_interactive ? KEYS_KDF_INTERACTIVE : KEYS_KDF_MODERATE;
 	size_t plen = 0, alen = 0;
 	int rc = 1;
 
@@ -251,8 +253,8 @@ cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
 		content = cdir;
 	}
 	if (realpath(content, cdir) == NULL) {
-		log_err("content directory %s: %s (use --content DIR)",
-		    content, strerror(errno));
+		log_err("content directory %s: %s (use --content DIR)", content,
+		    strerror(errno));
 		return 1;
 	}
 	pass = sodium_malloc(KEYS_PASS_MAX);
@@ -265,12 +267,12 @@ cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
 		log_err("out of locked memory");
 		goto out;
 	}
-	if (read_passphrase(h, "New hub passphrase: ", pass, KEYS_PASS_MAX,
-		&plen) != 0)
+	if (read_passphrase(
+		h, "New hub passphrase: ", pass, KEYS_PASS_MAX, &plen) != 0)
 		goto out;
 	if (h->passfile == NULL) {
-		if (read_passphrase(h, "Repeat it: ", again, KEYS_PASS_MAX,
-			&alen) != 0)
+		if (read_passphrase(
+			h, "Repeat it: ", again, KEYS_PASS_MAX, &alen) != 0)
 			goto out;
 		if (alen != plen || sodium_memcmp(pass, again, plen) != 0) {
 			log_err("the two passphrases differ");
@@ -278,8 +280,8 @@ cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
 		}
 	}
 	if (plen < PASS_MIN) {
-		log_err("the passphrase needs at least %d characters",
-		    PASS_MIN);
+		log_err(
+		    "the passphrase needs at least %d characters", PASS_MIN);
 		goto out;
 	}
 	crypto_box_keypair(box_pk, box_sk);
@@ -294,8 +296,8 @@ cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts,
 		goto out;
 	if (hubctl_path(h, HUB_SIGN_KEY, p1, sizeof(p1)) != 0 ||
 	    hubctl_path(h, HUB_SIGN_PUB, p2, sizeof(p2)) != 0 ||
-	    keys_save(p1, KEYS_SIGN_SECRET, sign_sk,
-		crypto_sign_SECRETKEYBYTES, NULL, 0, NULL) != 0 ||
+	    keys_save(p1, KEYS_SIGN_SECRET, sign_sk, crypto_sign_SECRETKEYBYTES,
+		NULL, 0, NULL) != 0 ||
 	    keys_save(p2, KEYS_SIGN_PUBLIC, sign_pk, sizeof(sign_pk), NULL, 0,
 		NULL) != 0)
 		goto out;
@@ -333,8 +335,8 @@ out:
 }
 
 static int
-cmd_enroll(struct hubctl *h, const char *name, const char *url,
-    const char *out_path)
+cmd_enroll(
+    struct hubctl *h, const char *name, const char *url, const char *out_path)
 {
 	struct bundle *b = NULL;
 	struct inbox_device dev;
@@ -370,8 +372,8 @@ cmd_enroll(struct hubctl *h, const char *name, const char *url,
 	if (hubctl_path(h, HUB_TLS_CERT, path, sizeof(path)) != 0 ||
 	    file_read_alloc(path, BUNDLE_CERT_MAX - 1, &pem, &pemlen) != 0)
 		goto out;
-	if (tlscert_pin((char *)pem, pemlen, b->hub_pin,
-		sizeof(b->hub_pin)) != 0)
+	if (tlscert_pin((char *)pem, pemlen, b->hub_pin, sizeof(b->hub_pin)) !=
+	    0)
 		goto out;
 	memcpy(b->hub_cert, pem, pemlen + 1);
 	memset(&dev, 0, sizeof(dev));
@@ -466,7 +468,7 @@ main(int argc, char **argv)
 		    i + 1 < argc) {
 			h.dir = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
+			   strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;
 		} else {
@@ -484,25 +486,24 @@ main(int argc, char **argv)
 
 	/* Command options: each command accepts only its own. */
 	static const struct option longopts[] = {
-		{"host", required_argument, NULL, OPT_HOST},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"content", required_argument, NULL, OPT_CONTENT},
-		{"url", required_argument, NULL, OPT_URL},
-		{"out", required_argument, NULL, 'o'},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"spoke", required_argument, NULL, OPT_SPOKE},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"older-than", required_argument, NULL, OPT_OLDER},
-		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-		{"insecure-fast-kdf-for-tests", no_argument, NULL,
-		    OPT_KDF_FAST},
-		{NULL, 0, NULL, 0},
+	    {"host", required_argument, NULL, OPT_HOST},
+	    {"port", required_argument, NULL, OPT_PORT},
+	    {"content", required_argument, NULL, OPT_CONTENT},
+	    {"url", required_argument, NULL, OPT_URL},
+	    {"out", required_argument, NULL, 'o'},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"spoke", required_argument, NULL, OPT_SPOKE},
+	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"older-than", required_argument, NULL, OPT_OLDER},
+	    {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+	    {"insecure-fast-kdf-for-tests", no_argument, NULL, OPT_KDF_FAST},
+	    {NULL, 0, NULL, 0},
 	};
 	if (strcmp(cmd, "init") == 0 || strcmp(cmd, "enroll") == 0) {
 		int c;
 		optind = 0;
-		while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) !=
-		    -1) {
+		while (
+		    (c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 			switch (c) {
 			case OPT_HOST:
 				if (nhosts == TLSCERT_MAX_NAMES) {

@@ -43,13 +43,13 @@ staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
     const char *allowed, int npos)
 {
 	static const struct option longopts[] = {
-		{"format", required_argument, NULL, O_FORMAT},
-		{"spoke", required_argument, NULL, O_SPOKE},
-		{"since", required_argument, NULL, O_SINCE},
-		{"older-than", required_argument, NULL, O_OLDER},
-		{"passphrase-file", required_argument, NULL, O_PASSFILE},
-		{"out", required_argument, NULL, O_OUT},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"spoke", required_argument, NULL, O_SPOKE},
+	    {"since", required_argument, NULL, O_SINCE},
+	    {"older-than", required_argument, NULL, O_OLDER},
+	    {"passphrase-file", required_argument, NULL, O_PASSFILE},
+	    {"out", required_argument, NULL, O_OUT},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -108,8 +108,8 @@ staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
 
 /* Decrypt one stored envelope into a locked buffer; 1 if deleted. */
 static int
-open_payload(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN],
-    uint8_t *out, size_t cap, size_t *len, struct envelope_hdr *hdr)
+open_payload(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN], uint8_t *out,
+    size_t cap, size_t *len, struct envelope_hdr *hdr)
 {
 	struct inbox_device dev;
 	uint8_t *env = NULL, device_id[ENVELOPE_ID_LEN];
@@ -151,8 +151,7 @@ kind_name(int kind)
 
 /* A short lower-case token from the payload, or the fallback. */
 static int
-token(json_t *o, const char *key, char *out, size_t cap,
-    const char *fallback)
+token(json_t *o, const char *key, char *out, size_t cap, const char *fallback)
 {
 	json_t *v = json_object_get(o, key);
 	const char *s;
@@ -217,11 +216,10 @@ index_one(struct hubctl *h, const struct pending *p, uint8_t *plain)
 	int rc = -1, began = 0;
 
 	envelope_id_hex(idhex, p->id);
-	if (open_payload(h, p->id, plain, ENVELOPE_PAYLOAD_MAX + 1, &len,
-		&hdr) != 0)
+	if (open_payload(
+		h, p->id, plain, ENVELOPE_PAYLOAD_MAX + 1, &len, &hdr) != 0)
 		goto out;
-	o = json_loadb((const char *)plain, len, JSON_REJECT_DUPLICATES,
-	    NULL);
+	o = json_loadb((const char *)plain, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(o) ||
 	    json_integer_value(json_object_get(o, "schema")) != 1 ||
 	    token(o, "kind", kind, sizeof(kind), NULL) != 0 ||
@@ -262,8 +260,8 @@ index_one(struct hubctl *h, const struct pending *p, uint8_t *plain)
 		if (referrals_withdraw(h->db, ref, p->received_at, "device") !=
 		    0)
 			goto out;
-	} else if (referrals_add_followup(h->db, p->id, ref,
-		       p->received_at) != 0) {
+	} else if (referrals_add_followup(h->db, p->id, ref, p->received_at) !=
+		   0) {
 		goto out;
 	}
 	if (referrals_mark_opened(h->db, p->id) != 0 || db_commit(h->db) != 0)
@@ -354,8 +352,8 @@ hubctl_list(struct hubctl *h, int argc, char **argv)
 	printf("%-17s %-8s %-24s %-12s %s\n", "REFERENCE", "CHANNEL",
 	    "RECEIVED", "SPOKE", "STATUS");
 	return referrals_each(h->db, o.spoke, o.since, print_row, NULL) == 0
-	    ? 0
-	    : 1;
+		   ? 0
+		   : 1;
 }
 
 static int
@@ -526,19 +524,19 @@ csv_cell(FILE *fp, const char *s, int last)
 }
 
 static const char *const csv_cols[] = {
-	"contact.name",
-	"contact.phone",
-	"contact.email",
-	"contact.method",
-	"contact.time",
-	"contact.voicemail_ok",
-	"borough",
-	"eligibility.offence_in_london",
-	"eligibility.lives_in_london",
-	"access_needs",
-	"details",
-	"consent.wording_version",
-	"consent.given_at",
+    "contact.name",
+    "contact.phone",
+    "contact.email",
+    "contact.method",
+    "contact.time",
+    "contact.voicemail_ok",
+    "borough",
+    "eligibility.offence_in_london",
+    "eligibility.lives_in_london",
+    "access_needs",
+    "details",
+    "consent.wording_version",
+    "consent.given_at",
 };
 #define NCSV (sizeof(csv_cols) / sizeof(csv_cols[0]))
 
@@ -552,8 +550,8 @@ csv_value(FILE *fp, json_t *v, int last)
 	} else if (json_is_true(v) || json_is_false(v)) {
 		csv_cell(fp, json_is_true(v) ? "yes" : "no", last);
 	} else if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)json_integer_value(v));
+		snprintf(
+		    num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		csv_cell(fp, num, last);
 	} else if (json_is_array(v) || json_is_object(v)) {
 		char *t = json_dumps(v, JSON_COMPACT);
@@ -612,8 +610,8 @@ export_row(void *arg, const struct referrals_row *r)
 			rc = 0;
 			goto out;
 		}
-		if (referrals_each_followup(x->h->db, r->ref, add_followup,
-			&f) != 0)
+		if (referrals_each_followup(
+			x->h->db, r->ref, add_followup, &f) != 0)
 			goto out;
 		if (remember_ref(x, r->ref) != 0)
 			goto out;
@@ -630,9 +628,8 @@ export_row(void *arg, const struct referrals_row *r)
 		csv_cell(x->fp, when, 0);
 		csv_cell(x->fp, status_of(r), 0);
 		for (i = 0; i < NCSV; i++)
-			csv_value(x->fp, p != NULL ? path_get(p, csv_cols[i])
-						   : NULL,
-			    0);
+			csv_value(x->fp,
+			    p != NULL ? path_get(p, csv_cols[i]) : NULL, 0);
 		json_array_foreach(f.arr, i, fu)
 		{
 			json_t *ph = path_get(fu, "contact.phone");
@@ -671,8 +668,8 @@ open_export(const char *path)
 	if (path == NULL)
 		return stdout;
 	/* Personal data: owner-only, never over an existing file. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_err("%s: %s", path, strerror(errno));
 		return NULL;
@@ -742,8 +739,7 @@ hubctl_export(struct hubctl *h, int argc, char **argv)
 	}
 	/* Only what was written out is marked exported. */
 	for (size_t i = 0; i < x.nrefs; i++)
-		if (referrals_mark_exported(h->db, x.refs[i], db_now_ms()) !=
-		    0)
+		if (referrals_mark_exported(h->db, x.refs[i], db_now_ms()) != 0)
 			goto out;
 	log_info("exported %zu referral(s)", x.n);
 	rc = x.failed ? 1 : 0;
@@ -788,8 +784,8 @@ hubctl_assign(struct hubctl *h, int argc, char **argv)
 	if (ingest(h) != 0 || find_ref(h, argv[optind], &r) != 0)
 		return 1;
 	if (!routing_spoke_known(&h->routing, argv[optind + 1])) {
-		log_err("no spoke named %s in the routing table",
-		    argv[optind + 1]);
+		log_err(
+		    "no spoke named %s in the routing table", argv[optind + 1]);
 		return 2;
 	}
 	if (referrals_set_spoke(h->db, r.ref, argv[optind + 1]) != 0)
@@ -812,8 +808,8 @@ hubctl_purge(struct hubctl *h, int argc, char **argv)
 	}
 	if (hubctl_open_db(h) != 0)
 		return 1;
-	if (referrals_purge(h->db, db_now_ms() - o.older_than * MS_PER_DAY,
-		&n) != 0)
+	if (referrals_purge(
+		h->db, db_now_ms() - o.older_than * MS_PER_DAY, &n) != 0)
 		return 1;
 	printf("Purged %lld envelope(s) received more than %ld day(s) ago.\n",
 	    (long long)n, o.older_than);

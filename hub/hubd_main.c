@@ -53,8 +53,8 @@ struct hubd {
 };
 
 static int
-conf_handler(void *user, const char *section, const char *name,
-    const char *value)
+conf_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct hubd_conf *c = user;
 	int rc = 0;
@@ -131,8 +131,8 @@ load_conf(const char *path, struct hubd_conf *c)
 static int
 respond_json(struct http_resp *resp, int status, const char *json)
 {
-	return http_resp_body(resp, status, "application/json", json,
-	    strlen(json));
+	return http_resp_body(
+	    resp, status, "application/json", json, strlen(json));
 }
 
 static int
@@ -141,8 +141,8 @@ answer_receipt(struct http_resp *resp, int status,
     const uint8_t sig[SIG_RECEIPT_LEN])
 {
 	char idhex[2 * ENVELOPE_ID_LEN + 1], json[RESP_JSON_MAX];
-	char b64[sodium_base64_ENCODED_LEN(SIG_RECEIPT_LEN,
-	    sodium_base64_VARIANT_ORIGINAL)];
+	char b64[sodium_base64_ENCODED_LEN(
+	    SIG_RECEIPT_LEN, sodium_base64_VARIANT_ORIGINAL)];
 	int n;
 
 	envelope_id_hex(idhex, id);
@@ -157,8 +157,8 @@ answer_receipt(struct http_resp *resp, int status,
 }
 
 static int
-post_envelope(struct hubd *hd, const struct http_req *req,
-    struct http_resp *resp)
+post_envelope(
+    struct hubd *hd, const struct http_req *req, struct http_resp *resp)
 {
 	struct inbox_device dev;
 	struct envelope_hdr hdr;
@@ -188,15 +188,14 @@ post_envelope(struct hubd *hd, const struct http_req *req,
 		log_warn("envelope from revoked device %s", dev.name);
 		return http_error_json(resp, 403, "revoked_device");
 	}
-	if (envelope_verify(&hdr, req->body, req->body_len, dev.sign_pk) !=
-	    0) {
+	if (envelope_verify(&hdr, req->body, req->body_len, dev.sign_pk) != 0) {
 		log_warn("envelope with a bad signature claiming device %s",
 		    dev.name);
 		return http_error_json(resp, 403, "bad_signature");
 	}
 	now = db_now_ms();
-	if (sig_receipt_sign(sig, hdr.envelope_id, (uint64_t)now,
-		hd->sign_sk) != 0)
+	if (sig_receipt_sign(
+		sig, hdr.envelope_id, (uint64_t)now, hd->sign_sk) != 0)
 		return -1;
 	pthread_mutex_lock(&hd->lock);
 	rc = inbox_store(hd->db, &hdr, req->body, req->body_len, now, sig,
@@ -207,8 +206,8 @@ post_envelope(struct hubd *hd, const struct http_req *req,
 		return answer_receipt(resp, 201, hdr.envelope_id, now, sig);
 	case INBOX_DUPLICATE:
 		/* The same receipt again: the device may have missed it. */
-		return answer_receipt(resp, 200, hdr.envelope_id, stored_at,
-		    stored);
+		return answer_receipt(
+		    resp, 200, hdr.envelope_id, stored_at, stored);
 	case INBOX_CONFLICT:
 		log_err("envelope id reused with different content by %s",
 		    dev.name);
@@ -258,9 +257,9 @@ main(int argc, char **argv)
 	struct daemon_signals sigs;
 	int rc = 1, c;
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 
 	log_init("hubd");

@@ -44,9 +44,9 @@ forwarder_new(const struct forwarder_config *cfg)
 	fw->db = db_open(cfg->db_path, cfg->db_key, &schema_device);
 	if (fw->db == NULL)
 		goto fail;
-	fw->client = client_new_pem(cfg->bundle->hub_url,
-	    cfg->bundle->hub_cert, cfg->bundle->hub_pin,
-	    cfg->connect_timeout_ms, cfg->total_timeout_ms);
+	fw->client = client_new_pem(cfg->bundle->hub_url, cfg->bundle->hub_cert,
+	    cfg->bundle->hub_pin, cfg->connect_timeout_ms,
+	    cfg->total_timeout_ms);
 	if (fw->client == NULL)
 		goto fail;
 	return fw;
@@ -94,8 +94,7 @@ out:
 
 /* Error code from a hub's {"error":"..."} body, for the dead-letter note. */
 static void
-hub_error(const uint8_t *resp, size_t len, long status, char *out,
-    size_t cap)
+hub_error(const uint8_t *resp, size_t len, long status, char *out, size_t cap)
 {
 	json_t *o = json_loadb((const char *)resp, len, 0, NULL);
 	json_t *e = json_object_get(o, "error");
@@ -136,8 +135,8 @@ forwarder_run_once(struct forwarder *fw, struct forwarder_stats *st)
 			it->len, "application/octet-stream", &status, resp,
 			sizeof(resp), &rlen) != 0) {
 			unreachable = 1;
-			if (outbox_fail(fw->db, it->id, db_now_ms(), &fw->policy,
-				"hub unreachable", NULL) != 0)
+			if (outbox_fail(fw->db, it->id, db_now_ms(),
+				&fw->policy, "hub unreachable", NULL) != 0)
 				rc = -1;
 			st->retried++;
 			continue;
@@ -160,13 +159,13 @@ forwarder_run_once(struct forwarder *fw, struct forwarder_stats *st)
 			log_info("envelope %s delivered", idhex);
 			st->delivered++;
 		} else if (status >= 400 && status < 500 && status != 409 &&
-		    status != 408 && status != 429) {
+			   status != 408 && status != 429) {
 			hub_error(resp, rlen, status, reason, sizeof(reason));
 			log_err("envelope %s REFUSED by the hub (%s); moved to "
 				"the dead-letter table for an operator",
 			    idhex, reason);
-			if (outbox_dead_letter(fw->db, it->id, db_now_ms(),
-				reason) != 0)
+			if (outbox_dead_letter(
+				fw->db, it->id, db_now_ms(), reason) != 0)
 				rc = -1;
 			st->dead++;
 		} else {

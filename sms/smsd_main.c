@@ -84,8 +84,8 @@ struct smsd {
 };
 
 static int
-conf_handler(void *user, const char *section, const char *name,
-    const char *value)
+conf_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct smsd_conf *c = user;
 	int rc = -1;
@@ -114,7 +114,8 @@ conf_handler(void *user, const char *section, const char *name,
 	else if (IS("smsd", "user"))
 		rc = conf_str(c->user, sizeof(c->user), value);
 	else if (IS("smsd", "consent_words"))
-		rc = conf_str(c->consent_words, sizeof(c->consent_words), value);
+		rc =
+		    conf_str(c->consent_words, sizeof(c->consent_words), value);
 	else if (IS("smsd", "exit_word"))
 		rc = conf_str(c->exit_word, sizeof(c->exit_word), value);
 	else if (IS("smsd", "workers"))
@@ -276,8 +277,8 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 	struct smsd *sd = ctx;
 
 	if (strcmp(req->path, "/v1/health") == 0)
-		return http_resp_body(resp, 200, "application/json",
-		    "{\"status\":\"ok\"}", 15);
+		return http_resp_body(
+		    resp, 200, "application/json", "{\"status\":\"ok\"}", 15);
 	for (size_t i = 0; i < NPROVIDERS; i++) {
 		struct route *r = &sd->routes[i];
 		if (r->enabled && strcmp(req->path, r->path) == 0)
@@ -357,8 +358,8 @@ db_key(const struct smsd_conf *c, uint8_t *key)
 			return -1;
 		log_info("created a new database key");
 	}
-	return keys_load(c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN,
-	    NULL, 0);
+	return keys_load(
+	    c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN, NULL, 0);
 }
 
 int
@@ -380,9 +381,9 @@ main(int argc, char **argv)
 	int rc = 1, c, have_content = 0, have_purger = 0;
 	pthread_t purge_thr;
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 
 	log_init("smsd");
@@ -415,9 +416,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	secrets = secrets_load(conf.secrets);
-	if (secrets == NULL ||
-	    secrets_get_key(secrets, "state_key", state_key, DIALOG_KEY_LEN) !=
-		0) {
+	if (secrets == NULL || secrets_get_key(secrets, "state_key", state_key,
+				   DIALOG_KEY_LEN) != 0) {
 		log_err("%s: needs state_key = <64 hex digits>", conf.secrets);
 		goto out;
 	}
@@ -425,20 +425,20 @@ main(int argc, char **argv)
 	if (b == NULL || db_key(&conf, dbkey) != 0)
 		goto out;
 
-	sd.routes[0] = (struct route){"/sms/twilio", &twilio_provider,
-		{0}, conf.twilio};
-	sd.routes[1] = (struct route){"/sms/kannel", &kannel_provider,
-		{0}, conf.kannel};
-	sd.routes[2] = (struct route){"/sms/json", &jsonhook_provider,
-		{0}, conf.json};
+	sd.routes[0] =
+	    (struct route){"/sms/twilio", &twilio_provider, {0}, conf.twilio};
+	sd.routes[1] =
+	    (struct route){"/sms/kannel", &kannel_provider, {0}, conf.kannel};
+	sd.routes[2] =
+	    (struct route){"/sms/json", &jsonhook_provider, {0}, conf.json};
 	static const char *const secret_names[NPROVIDERS] = {
-		"twilio_auth_token", "kannel_token", "json_secret"};
+	    "twilio_auth_token", "kannel_token", "json_secret"};
 	for (size_t i = 0; i < NPROVIDERS; i++) {
 		struct route *r = &sd.routes[i];
 		if (!r->enabled)
 			continue;
-		r->cfg.secret = secrets_get(secrets, secret_names[i],
-		    &r->cfg.secretlen);
+		r->cfg.secret =
+		    secrets_get(secrets, secret_names[i], &r->cfg.secretlen);
 		if (r->cfg.secret == NULL || r->cfg.secretlen == 0) {
 			log_err("%s: [%s] is enabled but %s is missing",
 			    conf.secrets, r->p->name, secret_names[i]);
@@ -447,8 +447,8 @@ main(int argc, char **argv)
 	}
 	sd.routes[0].cfg.public_url = conf.twilio_url;
 	sd.routes[1].cfg.allow = allow;
-	sd.routes[1].cfg.nallow = split_allow(conf.kannel_allow, allow,
-	    SMS_MAX_ALLOW);
+	sd.routes[1].cfg.nallow =
+	    split_allow(conf.kannel_allow, allow, SMS_MAX_ALLOW);
 	if (conf.kannel && sd.routes[1].cfg.nallow == 0) {
 		log_err("[kannel] needs allow = the addresses Kannel calls "
 			"from");

@@ -48,8 +48,8 @@ int
 db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql)
 {
 	if (sqlite3_prepare_v2(db->h, sql, -1, stmt, NULL) != SQLITE_OK) {
-		log_err("%s: prepare failed: %s", db->path,
-		    sqlite3_errmsg(db->h));
+		log_err(
+		    "%s: prepare failed: %s", db->path, sqlite3_errmsg(db->h));
 		*stmt = NULL;
 		return -1;
 	}
@@ -113,8 +113,8 @@ prepare_file(const char *path)
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_err("%s: cannot create: %s", path, strerror(errno));
 		return -1;
@@ -158,8 +158,8 @@ prove_key(struct db *db)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master",
-		-1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1,
+		&st, NULL) != SQLITE_OK) {
 		rc = sqlite3_errcode(db->h);
 		goto fail;
 	}
@@ -172,8 +172,7 @@ fail:
 		log_err("%s: wrong database key, or not a database of ours",
 		    db->path);
 	else
-		log_err("%s: cannot read: %s", db->path,
-		    sqlite3_errmsg(db->h));
+		log_err("%s: cannot read: %s", db->path, sqlite3_errmsg(db->h));
 	return -1;
 }
 
@@ -194,8 +193,8 @@ migrate(struct db *db, const struct db_schema *schema)
 		char pragma[64];
 		int n;
 
-		n = snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu",
-		    i + 1);
+		n = snprintf(
+		    pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
 		if (n < 0 || (size_t)n >= sizeof(pragma))
 			return -1;
 		if (db_begin(db) != 0)
@@ -228,8 +227,8 @@ db_open(const char *path, const uint8_t key[DB_KEY_LEN],
 	if (prepare_file(path) != 0)
 		goto fail;
 	if (sqlite3_open_v2(path, &db->h,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-	    SQLITE_OK) {
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+		NULL) != SQLITE_OK) {
 		log_err("%s: cannot open: %s", path,
 		    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
@@ -255,8 +254,8 @@ fail:
 }
 
 struct db *
-db_open_keyfile(const char *path, const char *keyfile,
-    const struct db_schema *schema)
+db_open_keyfile(
+    const char *path, const char *keyfile, const struct db_schema *schema)
 {
 	uint8_t *key;
 	struct db *db = NULL;
@@ -266,8 +265,7 @@ db_open_keyfile(const char *path, const char *keyfile,
 		log_err("out of locked memory");
 		return NULL;
 	}
-	if (keys_load(keyfile, KEYS_SYMMETRIC, key, DB_KEY_LEN, NULL, 0) ==
-	    0)
+	if (keys_load(keyfile, KEYS_SYMMETRIC, key, DB_KEY_LEN, NULL, 0) == 0)
 		db = db_open(path, key, schema);
 	sodium_free(key);
 	return db;

@@ -30,8 +30,8 @@ struct db;
 struct db *db_open(const char *path, const uint8_t key[DB_KEY_LEN],
     const struct db_schema *schema);
 /* The same, with the key read from a key file (crypto/keys.h). */
-struct db *db_open_keyfile(const char *path, const char *keyfile,
-    const struct db_schema *schema);
+struct db *db_open_keyfile(
+    const char *path, const char *keyfile, const struct db_schema *schema);
 void db_close(struct db *db);
 
 sqlite3 *db_handle(struct db *db);

@@ -20,8 +20,8 @@ fill_device(sqlite3_stmt *st, struct inbox_device *dev)
 	memcpy(dev->sign_pk, pk, crypto_sign_PUBLICKEYBYTES);
 	dev->enrolled_at = sqlite3_column_int64(st, 3);
 	dev->revoked_at = sqlite3_column_type(st, 4) == SQLITE_NULL
-	    ? 0
-	    : sqlite3_column_int64(st, 4);
+			      ? 0
+			      : sqlite3_column_int64(st, 4);
 	return 0;
 }
 
@@ -37,11 +37,11 @@ inbox_device_add(struct db *db, const struct inbox_device *dev)
 		"INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, "
 		"NULL)") != 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, dev->device_id, ENVELOPE_ID_LEN,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 1, dev->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, dev->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, dev->enrolled_at);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		log_err("inbox: cannot enrol device: %s",
@@ -80,8 +80,8 @@ device_query(struct db *db, const char *sql, const void *key, int keylen,
 }
 
 int
-inbox_device_get(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
-    struct inbox_device *dev)
+inbox_device_get(
+    struct db *db, const uint8_t id[ENVELOPE_ID_LEN], struct inbox_device *dev)
 {
 	return device_query(db,
 	    "SELECT " DEVICE_COLS " FROM devices WHERE device_id = ?", id,
@@ -89,8 +89,7 @@ inbox_device_get(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 }
 
 int
-inbox_device_by_name(struct db *db, const char *name,
-    struct inbox_device *dev)
+inbox_device_by_name(struct db *db, const char *name, struct inbox_device *dev)
 {
 	return device_query(db,
 	    "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", name, -1,
@@ -110,8 +109,8 @@ inbox_device_revoke(struct db *db, const char *name, int64_t now_ms)
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err("inbox: revoke failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
+		log_err(
+		    "inbox: revoke failed: %s", sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
 	if (sqlite3_changes(db_handle(db)) != 1) {
@@ -164,8 +163,7 @@ inbox_lookup_receipt(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
-	if (s == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == SIG_RECEIPT_LEN) {
+	if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SIG_RECEIPT_LEN) {
 		memcpy(receipt, sqlite3_column_blob(st, 0), SIG_RECEIPT_LEN);
 		*received_at = sqlite3_column_int64(st, 1);
 		rc = 0;
@@ -179,9 +177,8 @@ inbox_lookup_receipt(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 }
 
 int
-inbox_store(struct db *db, const struct envelope_hdr *hdr,
-    const uint8_t *env, size_t len, int64_t received_at,
-    const uint8_t receipt[SIG_RECEIPT_LEN],
+inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+    size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
 {
 	sqlite3_stmt *st = NULL;
@@ -195,8 +192,8 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr,
 		"SELECT receipt, received_at, digest FROM envelopes WHERE "
 		"envelope_id = ?") != 0)
 		goto out;
-	sqlite3_bind_blob(st, 1, hdr->envelope_id, ENVELOPE_ID_LEN,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		/* Digest of public (sealed) bytes: plain memcmp is fine. */
@@ -214,8 +211,8 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr,
 		goto out;
 	}
 	if (s != SQLITE_DONE) {
-		log_err("inbox: lookup failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
+		log_err(
+		    "inbox: lookup failed: %s", sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
 	sqlite3_finalize(st);
@@ -225,10 +222,10 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr,
 		"created_at, received_at, envelope, digest, receipt) VALUES "
 		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
 		goto out;
-	sqlite3_bind_blob(st, 1, hdr->envelope_id, ENVELOPE_ID_LEN,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, hdr->device_id, ENVELOPE_ID_LEN,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 2, hdr->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, hdr->kind);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
 	sqlite3_bind_int64(st, 5, received_at);
@@ -236,8 +233,8 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr,
 	sqlite3_bind_blob(st, 7, digest, sizeof(digest), SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err("inbox: store failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
+		log_err(
+		    "inbox: store failed: %s", sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
 	if (db_commit(db) != 0)

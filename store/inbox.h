@@ -28,10 +28,10 @@ struct inbox_device {
 
 int inbox_device_add(struct db *db, const struct inbox_device *dev);
 /* 0 found, 1 not enrolled, -1 error. */
-int inbox_device_get(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
-    struct inbox_device *dev);
-int inbox_device_by_name(struct db *db, const char *name,
-    struct inbox_device *dev);
+int inbox_device_get(
+    struct db *db, const uint8_t id[ENVELOPE_ID_LEN], struct inbox_device *dev);
+int inbox_device_by_name(
+    struct db *db, const char *name, struct inbox_device *dev);
 int inbox_device_revoke(struct db *db, const char *name, int64_t now_ms);
 /* Calls fn for every device, in enrolment order. */
 int inbox_device_each(struct db *db,

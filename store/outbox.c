@@ -96,8 +96,8 @@ outbox_take_due(struct db *db, int64_t now_ms, struct outbox_item *items,
 		(*n)++;
 	}
 	if (s != SQLITE_DONE) {
-		log_err("outbox: read failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
+		log_err(
+		    "outbox: read failed: %s", sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
 	rc = 0;
@@ -111,8 +111,8 @@ out:
 }
 
 int64_t
-outbox_backoff_ms(const struct outbox_policy *policy, int failures,
-    uint32_t random)
+outbox_backoff_ms(
+    const struct outbox_policy *policy, int failures, uint32_t random)
 {
 	int64_t d = policy->base_ms;
 
@@ -126,9 +126,8 @@ outbox_backoff_ms(const struct outbox_policy *policy, int failures,
 }
 
 int
-outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
-    int64_t now_ms, const struct outbox_policy *policy, const char *reason,
-    int64_t *next_ms)
+outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
+    const struct outbox_policy *policy, const char *reason, int64_t *next_ms)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1, attempts = 0, s;
@@ -148,8 +147,8 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	attempts = sqlite3_column_int(st, 0) + 1;
 	sqlite3_finalize(st);
 	st = NULL;
-	next = now_ms + outbox_backoff_ms(policy, attempts,
-			    randombytes_random());
+	next =
+	    now_ms + outbox_backoff_ms(policy, attempts, randombytes_random());
 	if (db_prepare(db, &st,
 		"UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
 		"last_error = substr(?, 1, 200) WHERE envelope_id = ?") != 0)
@@ -240,12 +239,12 @@ scalar(struct db *db, const char *sql, int64_t *out)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_type(st, 0) == SQLITE_NULL
-		    ? -1
-		    : sqlite3_column_int64(st, 0);
+			   ? -1
+			   : sqlite3_column_int64(st, 0);
 		rc = 0;
 	} else {
-		log_err("outbox: query failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
+		log_err(
+		    "outbox: query failed: %s", sqlite3_errmsg(db_handle(db)));
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -57,7 +57,7 @@ int outbox_count(struct db *db, int64_t *pending, int64_t *dead);
 int outbox_next_due(struct db *db, int64_t *due_ms);
 
 /* The delay before attempt n+1 after n failures (exposed for tests). */
-int64_t outbox_backoff_ms(const struct outbox_policy *policy, int failures,
-    uint32_t random);
+int64_t outbox_backoff_ms(
+    const struct outbox_policy *policy, int failures, uint32_t random);
 
 #endif

@@ -46,10 +46,10 @@ referrals_each_unopened(struct db *db,
 			log_err("referrals: damaged envelope row");
 			goto out;
 		}
-		memcpy(e.envelope_id, sqlite3_column_blob(st, 0),
-		    ENVELOPE_ID_LEN);
-		memcpy(e.device_id, sqlite3_column_blob(st, 1),
-		    ENVELOPE_ID_LEN);
+		memcpy(
+		    e.envelope_id, sqlite3_column_blob(st, 0), ENVELOPE_ID_LEN);
+		memcpy(
+		    e.device_id, sqlite3_column_blob(st, 1), ENVELOPE_ID_LEN);
 		e.kind = sqlite3_column_int(st, 2);
 		e.received_at = sqlite3_column_int64(st, 3);
 		e.envelope = sqlite3_column_blob(st, 4);
@@ -69,8 +69,7 @@ out:
 }
 
 int
-referrals_mark_opened(struct db *db,
-    const uint8_t envelope_id[ENVELOPE_ID_LEN])
+referrals_mark_opened(struct db *db, const uint8_t envelope_id[ENVELOPE_ID_LEN])
 {
 	sqlite3_stmt *st = NULL;
 
@@ -102,8 +101,7 @@ is_withdrawn(struct db *db, const char *ref)
 	sqlite3_stmt *st = NULL;
 	int s;
 
-	if (db_prepare(db, &st, "SELECT 1 FROM withdrawals WHERE ref = ?") !=
-	    0)
+	if (db_prepare(db, &st, "SELECT 1 FROM withdrawals WHERE ref = ?") != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -124,8 +122,8 @@ referrals_add(struct db *db, const struct referrals_row *row)
 		"spoke, received_at) VALUES (?, ?, ?, ?, ?, ?)") != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, row->ref, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, row->envelope_id, ENVELOPE_ID_LEN,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(
+	    st, 2, row->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, row->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, row->language, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, row->spoke, -1, SQLITE_STATIC);
@@ -163,8 +161,8 @@ referrals_add_followup(struct db *db,
 }
 
 int
-referrals_withdraw(struct db *db, const char *ref, int64_t at,
-    const char *source)
+referrals_withdraw(
+    struct db *db, const char *ref, int64_t at, const char *source)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -180,9 +178,9 @@ referrals_withdraw(struct db *db, const char *ref, int64_t at,
 	return shred(db, ref);
 }
 
-#define ROW_SELECT                                                          \
-	"SELECT r.ref, r.envelope_id, r.channel, r.language, r.spoke, "    \
-	"r.received_at, r.exported_at, w.withdrawn_at FROM referrals r "    \
+#define ROW_SELECT                                                             \
+	"SELECT r.ref, r.envelope_id, r.channel, r.language, r.spoke, "        \
+	"r.received_at, r.exported_at, w.withdrawn_at FROM referrals r "       \
 	"LEFT JOIN withdrawals w ON w.ref = r.ref "
 
 static void
@@ -232,9 +230,9 @@ referrals_each(struct db *db, const char *spoke, int64_t since_ms,
 	int rc = -1, s;
 
 	if (db_prepare(db, &st,
-		ROW_SELECT "WHERE r.received_at >= ?1 AND (?2 IS NULL OR "
-			   "r.spoke = ?2) ORDER BY r.received_at, r.rowid") !=
-	    0)
+		ROW_SELECT
+		"WHERE r.received_at >= ?1 AND (?2 IS NULL OR "
+		"r.spoke = ?2) ORDER BY r.received_at, r.rowid") != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, since_ms);
 	if (spoke != NULL)
@@ -256,8 +254,8 @@ out:
 }
 
 static int
-update_ref(struct db *db, const char *sql, const char *ref,
-    const char *text, int64_t num)
+update_ref(struct db *db, const char *sql, const char *ref, const char *text,
+    int64_t num)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -280,8 +278,8 @@ update_ref(struct db *db, const char *sql, const char *ref,
 int
 referrals_set_spoke(struct db *db, const char *ref, const char *spoke)
 {
-	return update_ref(db, "UPDATE referrals SET spoke = ? WHERE ref = ?",
-	    ref, spoke, 0);
+	return update_ref(
+	    db, "UPDATE referrals SET spoke = ? WHERE ref = ?", ref, spoke, 0);
 }
 
 int
@@ -309,8 +307,8 @@ referrals_envelope(struct db *db, const uint8_t envelope_id[ENVELOPE_ID_LEN],
 	if (s == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL) {
 		rc = 1;
 	} else if (s == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 1) == ENVELOPE_ID_LEN &&
-	    sqlite3_column_bytes(st, 0) > 0) {
+		   sqlite3_column_bytes(st, 1) == ENVELOPE_ID_LEN &&
+		   sqlite3_column_bytes(st, 0) > 0) {
 		*len = (size_t)sqlite3_column_bytes(st, 0);
 		*env = malloc(*len);
 		if (*env != NULL) {
@@ -330,8 +328,7 @@ referrals_envelope(struct db *db, const uint8_t envelope_id[ENVELOPE_ID_LEN],
 
 int
 referrals_each_followup(struct db *db, const char *ref,
-    int (*fn)(void *arg, const uint8_t envelope_id[ENVELOPE_ID_LEN]),
-    void *arg)
+    int (*fn)(void *arg, const uint8_t envelope_id[ENVELOPE_ID_LEN]), void *arg)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
@@ -356,11 +353,11 @@ int
 referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n)
 {
 	static const char *const sql[] = {
-		"DELETE FROM followups WHERE received_at < ?1",
-		"DELETE FROM referrals WHERE received_at < ?1",
-		"DELETE FROM withdrawals WHERE withdrawn_at < ?1 AND ref NOT "
-		"IN (SELECT ref FROM referrals)",
-		"DELETE FROM envelopes WHERE received_at < ?1",
+	    "DELETE FROM followups WHERE received_at < ?1",
+	    "DELETE FROM referrals WHERE received_at < ?1",
+	    "DELETE FROM withdrawals WHERE withdrawn_at < ?1 AND ref NOT "
+	    "IN (SELECT ref FROM referrals)",
+	    "DELETE FROM envelopes WHERE received_at < ?1",
 	};
 	sqlite3_stmt *st = NULL;
 

@@ -23,7 +23,7 @@ struct referrals_row {
 	char language[REFERRALS_FIELD_MAX];
 	char spoke[REFERRALS_FIELD_MAX];
 	int64_t received_at;
-	int64_t exported_at;  /* 0 if never */
+	int64_t exported_at; /* 0 if never */
 	int64_t withdrawn_at; /* 0 if not withdrawn */
 };
 
@@ -40,8 +40,8 @@ struct referrals_sealed {
  * stops the walk with an error. */
 int referrals_each_unopened(struct db *db,
     int (*fn)(void *arg, const struct referrals_sealed *env), void *arg);
-int referrals_mark_opened(struct db *db,
-    const uint8_t envelope_id[ENVELOPE_ID_LEN]);
+int referrals_mark_opened(
+    struct db *db, const uint8_t envelope_id[ENVELOPE_ID_LEN]);
 
 int referrals_add(struct db *db, const struct referrals_row *row);
 int referrals_add_followup(struct db *db,
@@ -49,8 +49,8 @@ int referrals_add_followup(struct db *db,
     int64_t received_at);
 /* Records the withdrawal (once) and deletes the sealed personal data of
  * the referral and its follow-ups, whether they came before or after. */
-int referrals_withdraw(struct db *db, const char *ref, int64_t at,
-    const char *source);
+int referrals_withdraw(
+    struct db *db, const char *ref, int64_t at, const char *source);
 
 /* 0 found, 1 no such reference, -1 error. */
 int referrals_get(struct db *db, const char *ref, struct referrals_row *row);

@@ -1,116 +1,116 @@
 #include "store/schema.h"
 
 static const char *const device_steps[] = {
-	/* 1: outbox and dead letters. Times are milliseconds since 1970. */
-	"CREATE TABLE outbox ("
-	"  envelope_id BLOB PRIMARY KEY CHECK (length(envelope_id) = 16),"
-	"  envelope BLOB NOT NULL,"
-	"  queued_at INTEGER NOT NULL,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt_at INTEGER NOT NULL,"
-	"  last_error TEXT"
-	");"
-	"CREATE INDEX outbox_due ON outbox (next_attempt_at);"
-	"CREATE TABLE dead_letter ("
-	"  envelope_id BLOB PRIMARY KEY,"
-	"  envelope BLOB NOT NULL,"
-	"  queued_at INTEGER NOT NULL,"
-	"  attempts INTEGER NOT NULL,"
-	"  dead_at INTEGER NOT NULL,"
-	"  reason TEXT NOT NULL"
-	");",
-	/* 2: the SMS gateway (store/conversation.c). Every sender_key is
-	 * HMAC-SHA256(number, device secret): the number itself is never
-	 * stored, only sealed into envelopes. */
-	"CREATE TABLE sms_conversation ("
-	"  sender_key BLOB PRIMARY KEY CHECK (length(sender_key) = 32),"
-	"  step INTEGER NOT NULL,"
-	"  retries INTEGER NOT NULL DEFAULT 0,"
-	"  updated_at INTEGER NOT NULL,"
-	"  consent_version INTEGER NOT NULL,"
-	"  consent_sha256 BLOB NOT NULL CHECK (length(consent_sha256) = 32),"
-	"  consent_at INTEGER,"
-	"  offence_in_london INTEGER,"
-	"  lives_in_london INTEGER,"
-	"  name TEXT,"
-	"  method INTEGER,"
-	"  contact_time INTEGER,"
-	"  voicemail_ok INTEGER"
-	");"
-	"CREATE INDEX sms_conversation_idle ON sms_conversation (updated_at);"
-	"CREATE TABLE sms_link ("
-	"  sender_key BLOB NOT NULL CHECK (length(sender_key) = 32),"
-	"  ref TEXT NOT NULL,"
-	"  linked_at INTEGER NOT NULL,"
-	"  PRIMARY KEY (sender_key, ref)"
-	");"
-	"CREATE INDEX sms_link_age ON sms_link (linked_at);"
-	"CREATE TABLE sms_seen ("
-	"  msg_key BLOB PRIMARY KEY CHECK (length(msg_key) = 32),"
-	"  seen_at INTEGER NOT NULL,"
-	"  reply TEXT"
-	");"
-	"CREATE INDEX sms_seen_age ON sms_seen (seen_at);"
-	"CREATE TABLE sms_rate ("
-	"  bucket BLOB PRIMARY KEY CHECK (length(bucket) = 32),"
-	"  window_start INTEGER NOT NULL,"
-	"  hits INTEGER NOT NULL"
-	");"
-	"CREATE INDEX sms_rate_age ON sms_rate (window_start);",
+    /* 1: outbox and dead letters. Times are milliseconds since 1970. */
+    "CREATE TABLE outbox ("
+    "  envelope_id BLOB PRIMARY KEY CHECK (length(envelope_id) = 16),"
+    "  envelope BLOB NOT NULL,"
+    "  queued_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  last_error TEXT"
+    ");"
+    "CREATE INDEX outbox_due ON outbox (next_attempt_at);"
+    "CREATE TABLE dead_letter ("
+    "  envelope_id BLOB PRIMARY KEY,"
+    "  envelope BLOB NOT NULL,"
+    "  queued_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  dead_at INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL"
+    ");",
+    /* 2: the SMS gateway (store/conversation.c). Every sender_key is
+     * HMAC-SHA256(number, device secret): the number itself is never
+     * stored, only sealed into envelopes. */
+    "CREATE TABLE sms_conversation ("
+    "  sender_key BLOB PRIMARY KEY CHECK (length(sender_key) = 32),"
+    "  step INTEGER NOT NULL,"
+    "  retries INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at INTEGER NOT NULL,"
+    "  consent_version INTEGER NOT NULL,"
+    "  consent_sha256 BLOB NOT NULL CHECK (length(consent_sha256) = 32),"
+    "  consent_at INTEGER,"
+    "  offence_in_london INTEGER,"
+    "  lives_in_london INTEGER,"
+    "  name TEXT,"
+    "  method INTEGER,"
+    "  contact_time INTEGER,"
+    "  voicemail_ok INTEGER"
+    ");"
+    "CREATE INDEX sms_conversation_idle ON sms_conversation (updated_at);"
+    "CREATE TABLE sms_link ("
+    "  sender_key BLOB NOT NULL CHECK (length(sender_key) = 32),"
+    "  ref TEXT NOT NULL,"
+    "  linked_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (sender_key, ref)"
+    ");"
+    "CREATE INDEX sms_link_age ON sms_link (linked_at);"
+    "CREATE TABLE sms_seen ("
+    "  msg_key BLOB PRIMARY KEY CHECK (length(msg_key) = 32),"
+    "  seen_at INTEGER NOT NULL,"
+    "  reply TEXT"
+    ");"
+    "CREATE INDEX sms_seen_age ON sms_seen (seen_at);"
+    "CREATE TABLE sms_rate ("
+    "  bucket BLOB PRIMARY KEY CHECK (length(bucket) = 32),"
+    "  window_start INTEGER NOT NULL,"
+    "  hits INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX sms_rate_age ON sms_rate (window_start);",
 };
 
 const struct db_schema schema_device = {
-	"device",
-	device_steps,
-	sizeof(device_steps) / sizeof(device_steps[0]),
+    "device",
+    device_steps,
+    sizeof(device_steps) / sizeof(device_steps[0]),
 };
 
 static const char *const hub_steps[] = {
-	/* 1: enrolled devices, the sealed inbox, and what staff learned
-	 * from opening envelopes (no personal data outside "envelope"). */
-	"CREATE TABLE devices ("
-	"  device_id BLOB PRIMARY KEY CHECK (length(device_id) = 16),"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  sign_pk BLOB NOT NULL CHECK (length(sign_pk) = 32),"
-	"  enrolled_at INTEGER NOT NULL,"
-	"  revoked_at INTEGER"
-	");"
-	"CREATE TABLE envelopes ("
-	"  envelope_id BLOB PRIMARY KEY CHECK (length(envelope_id) = 16),"
-	"  device_id BLOB NOT NULL REFERENCES devices (device_id),"
-	"  kind INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  received_at INTEGER NOT NULL,"
-	"  envelope BLOB," /* NULL once withdrawn or purged */
-	"  digest BLOB NOT NULL," /* SHA-256 of the envelope as received */
-	"  receipt BLOB NOT NULL,"
-	"  opened INTEGER NOT NULL DEFAULT 0"
-	");"
-	"CREATE INDEX envelopes_unopened ON envelopes (opened, received_at);"
-	"CREATE TABLE referrals ("
-	"  ref TEXT PRIMARY KEY,"
-	"  envelope_id BLOB NOT NULL UNIQUE REFERENCES envelopes (envelope_id),"
-	"  channel TEXT NOT NULL,"
-	"  language TEXT NOT NULL,"
-	"  spoke TEXT NOT NULL,"
-	"  received_at INTEGER NOT NULL,"
-	"  exported_at INTEGER"
-	");"
-	"CREATE TABLE withdrawals ("
-	"  ref TEXT PRIMARY KEY,"
-	"  withdrawn_at INTEGER NOT NULL,"
-	"  source TEXT NOT NULL"
-	");"
-	"CREATE TABLE followups ("
-	"  envelope_id BLOB PRIMARY KEY REFERENCES envelopes (envelope_id),"
-	"  ref TEXT NOT NULL,"
-	"  received_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX followups_ref ON followups (ref);",
+    /* 1: enrolled devices, the sealed inbox, and what staff learned
+     * from opening envelopes (no personal data outside "envelope"). */
+    "CREATE TABLE devices ("
+    "  device_id BLOB PRIMARY KEY CHECK (length(device_id) = 16),"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  sign_pk BLOB NOT NULL CHECK (length(sign_pk) = 32),"
+    "  enrolled_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER"
+    ");"
+    "CREATE TABLE envelopes ("
+    "  envelope_id BLOB PRIMARY KEY CHECK (length(envelope_id) = 16),"
+    "  device_id BLOB NOT NULL REFERENCES devices (device_id),"
+    "  kind INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  envelope BLOB," /* NULL once withdrawn or purged */
+    "  digest BLOB NOT NULL," /* SHA-256 of the envelope as received */
+    "  receipt BLOB NOT NULL,"
+    "  opened INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX envelopes_unopened ON envelopes (opened, received_at);"
+    "CREATE TABLE referrals ("
+    "  ref TEXT PRIMARY KEY,"
+    "  envelope_id BLOB NOT NULL UNIQUE REFERENCES envelopes (envelope_id),"
+    "  channel TEXT NOT NULL,"
+    "  language TEXT NOT NULL,"
+    "  spoke TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  exported_at INTEGER"
+    ");"
+    "CREATE TABLE withdrawals ("
+    "  ref TEXT PRIMARY KEY,"
+    "  withdrawn_at INTEGER NOT NULL,"
+    "  source TEXT NOT NULL"
+    ");"
+    "CREATE TABLE followups ("
+    "  envelope_id BLOB PRIMARY KEY REFERENCES envelopes (envelope_id),"
+    "  ref TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX followups_ref ON followups (ref);",
 };
 
 const struct db_schema schema_hub = {
-	"hub",
-	hub_steps,
-	sizeof(hub_steps) / sizeof(hub_steps[0]),
+    "hub",
+    hub_steps,
+    sizeof(hub_steps) / sizeof(hub_steps[0]),
 };

@@ -42,8 +42,8 @@ wait_signal(void *arg)
 }
 
 int
-daemon_signals_start(struct daemon_signals *ds, void (*on_stop)(void *),
-    void *arg)
+daemon_signals_start(
+    struct daemon_signals *ds, void (*on_stop)(void *), void *arg)
 {
 	ds->on_stop = on_stop;
 	ds->arg = arg;
@@ -79,8 +79,8 @@ daemon_drop_privileges(const char *user)
 	}
 	pw = getpwnam(user);
 	if (pw == NULL) {
-		log_err("user %s does not exist (useradd --system %s)", user,
-		    user);
+		log_err(
+		    "user %s does not exist (useradd --system %s)", user, user);
 		return -1;
 	}
 	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||

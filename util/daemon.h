@@ -23,8 +23,8 @@ void daemon_block_signals(void);
 
 /* A thread that waits for SIGINT/SIGTERM and calls on_stop(arg) once:
  * no handler, no global state, no async-signal-safety puzzle. */
-int daemon_signals_start(struct daemon_signals *ds, void (*on_stop)(void *),
-    void *arg);
+int daemon_signals_start(
+    struct daemon_signals *ds, void (*on_stop)(void *), void *arg);
 void daemon_signals_stop(struct daemon_signals *ds);
 
 /*

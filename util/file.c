@@ -44,8 +44,8 @@ fsync_dir_of(const char *path)
 }
 
 int
-file_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode, int flags)
+file_write_atomic(
+    const char *path, const void *data, size_t len, mode_t mode, int flags)
 {
 	char tmp[PATH_MAX];
 	unsigned char rnd[6];
@@ -63,14 +63,14 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	fclose(ur);
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x",
-	    path, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x", path,
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		log_err("path too long");
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		log_err("%s: cannot create: %s", tmp, strerror(errno));
 		return -1;
@@ -101,8 +101,8 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		goto out;
 	}
 	if (fsync_dir_of(path) != 0) {
-		log_err("%s: directory fsync failed: %s", path,
-		    strerror(errno));
+		log_err(
+		    "%s: directory fsync failed: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;

@@ -7,7 +7,8 @@
 
 /* Refuse to replace an existing file (keys are never silently overwritten). */
 #define FILE_NOREPLACE 0x1
-/* The file holds a secret: mode 0600 and a group/other-readable file is refused. */
+/* The file holds a secret: mode 0600 and a group/other-readable file is
+ * refused. */
 #define FILE_SECRET 0x2
 
 /*
@@ -15,8 +16,8 @@
  * O_EXCL|O_NOFOLLOW, written, fsync'd, renamed into place, directory
  * fsync'd. A crash leaves either the old file or the new one.
  */
-int file_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode, int flags);
+int file_write_atomic(
+    const char *path, const void *data, size_t len, mode_t mode, int flags);
 
 /*
  * Read a whole regular file (never through a symlink) into buf. With

@@ -14,8 +14,8 @@ timefmt_iso(int64_t ms, char *out, size_t cap)
 	if (ms < 0 || gmtime_r(&t, &tm) == NULL)
 		return -1;
 	n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(ms % 1000));
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
@@ -41,9 +41,9 @@ timefmt_parse(const char *in, int64_t *ms)
 	} else {
 		return -1;
 	}
-	if ((size_t)used != len || y < 1970 || y > 9999 || mo < 1 ||
-	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 ||
-	    frac < 0 || h < 0 || mi < 0 || s < 0)
+	if ((size_t)used != len || y < 1970 || y > 9999 || mo < 1 || mo > 12 ||
+	    d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || frac < 0 ||
+	    h < 0 || mi < 0 || s < 0)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

@@ -55,8 +55,8 @@ seal(const struct bundle *b, const char *payload_path, uint8_t *env,
 	size_t plen = 0;
 	int kind, rc = -1;
 
-	if (file_read_alloc(payload_path, ENVELOPE_PAYLOAD_MAX, &payload,
-		&plen) != 0)
+	if (file_read_alloc(
+		payload_path, ENVELOPE_PAYLOAD_MAX, &payload, &plen) != 0)
 		return -1;
 	kind = kind_of(payload, plen);
 	if (kind < 0) {
@@ -89,7 +89,8 @@ main(int argc, char **argv)
 
 	log_init("device_sim");
 	if (argc < 5 || secmem_init() != 0) {
-		fprintf(stderr, "usage: device_sim BUNDLE DB DBKEY COMMAND ...\n");
+		fprintf(
+		    stderr, "usage: device_sim BUNDLE DB DBKEY COMMAND ...\n");
 		return 2;
 	}
 	cmd = argv[4];
@@ -125,9 +126,8 @@ main(int argc, char **argv)
 		    file_write_atomic(argv[6], env, envlen, 0600, 0) != 0)
 			goto out;
 		rc = 0;
-	} else if ((strcmp(cmd, "flush") == 0 ||
-		       strcmp(cmd, "thread") == 0) &&
-	    argc == 6) {
+	} else if ((strcmp(cmd, "flush") == 0 || strcmp(cmd, "thread") == 0) &&
+		   argc == 6) {
 		struct forwarder_stats st;
 		int64_t deadline = db_now_ms() + atoi(argv[5]) * 1000LL;
 

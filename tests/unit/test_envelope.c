@@ -58,8 +58,8 @@ round_trip(void **state)
 
 	assert_int_equal(f->envlen, ENVELOPE_OVERHEAD + sizeof(payload) - 1);
 	assert_memory_equal(f->env, "RJE1", 4);
-	assert_int_equal(envelope_claimed_device(claimed, f->env, f->envlen),
-	    0);
+	assert_int_equal(
+	    envelope_claimed_device(claimed, f->env, f->envlen), 0);
 	assert_memory_equal(claimed, f->dev_id, ENVELOPE_ID_LEN);
 	assert_int_equal(envelope_open(out, sizeof(out), &len, &h, f->env,
 			     f->envlen, f->dev_pk, f->hub_pk, f->hub_sk),
@@ -68,8 +68,7 @@ round_trip(void **state)
 	assert_memory_equal(out, payload, len);
 	assert_int_equal(h.kind, ENVELOPE_REFERRAL);
 	assert_int_equal(h.created_at, 1700000000123ULL);
-	assert_memory_equal(h.envelope_id, f->hdr.envelope_id,
-	    ENVELOPE_ID_LEN);
+	assert_memory_equal(h.envelope_id, f->hdr.envelope_id, ENVELOPE_ID_LEN);
 	assert_memory_equal(h.device_id, f->dev_id, ENVELOPE_ID_LEN);
 	/* The plaintext must not be visible in the sealed bytes. */
 	assert_null(memmem(f->env, f->envlen, "PLANTED", 7));
@@ -126,11 +125,10 @@ truncated_and_oversized(void **state)
 		    envelope_verify(&h, f->env, cut, f->dev_pk), 0);
 	/* Trailing garbage is not tolerated either. */
 	memcpy(big, f->env, f->envlen);
-	assert_int_not_equal(envelope_verify(&h, big, f->envlen + 1,
-				 f->dev_pk),
-	    0);
-	assert_int_not_equal(envelope_verify(&h, big, sizeof(big), f->dev_pk),
-	    0);
+	assert_int_not_equal(
+	    envelope_verify(&h, big, f->envlen + 1, f->dev_pk), 0);
+	assert_int_not_equal(
+	    envelope_verify(&h, big, sizeof(big), f->dev_pk), 0);
 	/* Building one over the limit is refused, at the limit is fine. */
 	memset(sealed_big, 'a', sizeof(sealed_big));
 	assert_int_not_equal(envelope_build(big, sizeof(big), &len, NULL,
@@ -144,13 +142,13 @@ truncated_and_oversized(void **state)
 	assert_int_equal(len, ENVELOPE_MAX);
 	assert_int_equal(envelope_verify(&h, big, len, f->dev_pk), 0);
 	/* An empty payload and a buffer too small are refused. */
-	assert_int_not_equal(envelope_build(big, sizeof(big), &len, NULL,
-				 ENVELOPE_REFERRAL, f->dev_id, 1, sealed_big,
-				 0, f->hub_pk, f->dev_sk),
+	assert_int_not_equal(
+	    envelope_build(big, sizeof(big), &len, NULL, ENVELOPE_REFERRAL,
+		f->dev_id, 1, sealed_big, 0, f->hub_pk, f->dev_sk),
 	    0);
-	assert_int_not_equal(envelope_build(big, 100, &len, NULL,
-				 ENVELOPE_REFERRAL, f->dev_id, 1, sealed_big,
-				 100, f->hub_pk, f->dev_sk),
+	assert_int_not_equal(
+	    envelope_build(big, 100, &len, NULL, ENVELOPE_REFERRAL, f->dev_id,
+		1, sealed_big, 100, f->hub_pk, f->dev_sk),
 	    0);
 }
 
@@ -172,21 +170,20 @@ wrong_version_and_kind(void **state)
 
 	f->env[3] = '2'; /* "RJE2" */
 	resign(f);
-	assert_int_not_equal(envelope_verify(&h, f->env, f->envlen, f->dev_pk),
-	    0);
-	assert_int_not_equal(envelope_claimed_device(claimed, f->env,
-				 f->envlen),
-	    0);
+	assert_int_not_equal(
+	    envelope_verify(&h, f->env, f->envlen, f->dev_pk), 0);
+	assert_int_not_equal(
+	    envelope_claimed_device(claimed, f->env, f->envlen), 0);
 	f->env[3] = '1';
 	f->env[4] = 9; /* unknown kind */
 	resign(f);
-	assert_int_not_equal(envelope_verify(&h, f->env, f->envlen, f->dev_pk),
-	    0);
+	assert_int_not_equal(
+	    envelope_verify(&h, f->env, f->envlen, f->dev_pk), 0);
 	f->env[4] = ENVELOPE_WITHDRAWAL;
 	f->env[5] = 1; /* unknown flag */
 	resign(f);
-	assert_int_not_equal(envelope_verify(&h, f->env, f->envlen, f->dev_pk),
-	    0);
+	assert_int_not_equal(
+	    envelope_verify(&h, f->env, f->envlen, f->dev_pk), 0);
 	f->env[5] = 0;
 	resign(f);
 	assert_int_equal(envelope_verify(&h, f->env, f->envlen, f->dev_pk), 0);
@@ -194,8 +191,8 @@ wrong_version_and_kind(void **state)
 	/* A sealed_len that disagrees with the size is refused. */
 	f->env[51]++;
 	resign(f);
-	assert_int_not_equal(envelope_verify(&h, f->env, f->envlen, f->dev_pk),
-	    0);
+	assert_int_not_equal(
+	    envelope_verify(&h, f->env, f->envlen, f->dev_pk), 0);
 }
 
 static void
@@ -207,32 +204,29 @@ receipts(void **state)
 
 	crypto_sign_keypair(pk, sk);
 	assert_int_equal(sig_receipt_sign(sig, f->hdr.envelope_id, 42, sk), 0);
-	assert_int_equal(sig_receipt_verify(sig, f->hdr.envelope_id, 42, pk),
-	    0);
-	assert_int_not_equal(sig_receipt_verify(sig, f->hdr.envelope_id, 43,
-				 pk),
-	    0);
+	assert_int_equal(
+	    sig_receipt_verify(sig, f->hdr.envelope_id, 42, pk), 0);
+	assert_int_not_equal(
+	    sig_receipt_verify(sig, f->hdr.envelope_id, 43, pk), 0);
 	assert_int_not_equal(sig_receipt_verify(sig, f->dev_id, 42, pk), 0);
 	/* A receipt signed by a device key is not the hub's receipt. */
-	assert_int_not_equal(sig_receipt_verify(sig, f->hdr.envelope_id, 42,
-				 f->dev_pk),
-	    0);
+	assert_int_not_equal(
+	    sig_receipt_verify(sig, f->hdr.envelope_id, 42, f->dev_pk), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(every_flipped_byte_fails,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_keys_fail, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(truncated_and_oversized,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_version_and_kind, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(receipts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		every_flipped_byte_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(wrong_keys_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		truncated_and_oversized, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		wrong_version_and_kind, setup, teardown),
+	    cmocka_unit_test_setup_teardown(receipts, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -28,12 +28,11 @@ routing_table(void **state)
 	/* All 32 boroughs and the City of London, each in one spoke. */
 	assert_int_equal(r.n, 33);
 	assert_string_equal(routing_spoke_for(&r, "Tower Hamlets"), "east");
-	assert_string_equal(routing_spoke_for(&r, "  tower-hamlets "),
-	    "east");
-	assert_string_equal(routing_spoke_for(&r, "KINGSTON UPON THAMES"),
-	    "south");
-	assert_string_equal(routing_spoke_for(&r, "Manchester"),
-	    ROUTING_UNASSIGNED);
+	assert_string_equal(routing_spoke_for(&r, "  tower-hamlets "), "east");
+	assert_string_equal(
+	    routing_spoke_for(&r, "KINGSTON UPON THAMES"), "south");
+	assert_string_equal(
+	    routing_spoke_for(&r, "Manchester"), ROUTING_UNASSIGNED);
 	assert_string_equal(routing_spoke_for(&r, ""), ROUTING_UNASSIGNED);
 	assert_string_equal(routing_spoke_for(&r, NULL), ROUTING_UNASSIGNED);
 	assert_true(routing_spoke_known(&r, "west"));
@@ -105,8 +104,8 @@ bundle_and_cert(void **state)
 	assert_non_null(back);
 	assert_string_equal(back->name, "kiosk-7");
 	assert_memory_equal(back->device_id, b->device_id, 16);
-	assert_memory_equal(back->sign_sk, b->sign_sk,
-	    crypto_sign_SECRETKEYBYTES);
+	assert_memory_equal(
+	    back->sign_sk, b->sign_sk, crypto_sign_SECRETKEYBYTES);
 	assert_memory_equal(back->hub_box_pk, b->hub_box_pk, 32);
 	assert_string_equal(back->hub_pin, b->hub_pin);
 	assert_string_equal(back->hub_cert, b->hub_cert);
@@ -162,26 +161,25 @@ inbox_and_index(void **state)
 	randombytes_buf(env, sizeof(env));
 	randombytes_buf(r1, sizeof(r1));
 	randombytes_buf(r2, sizeof(r2));
-	assert_int_equal(inbox_store(db, &hdr, env, sizeof(env), 100, r1, out,
-			     &at),
+	assert_int_equal(
+	    inbox_store(db, &hdr, env, sizeof(env), 100, r1, out, &at),
 	    INBOX_NEW);
 	/* A retry gets the first receipt back, not a new one. */
-	assert_int_equal(inbox_store(db, &hdr, env, sizeof(env), 200, r2, out,
-			     &at),
+	assert_int_equal(
+	    inbox_store(db, &hdr, env, sizeof(env), 200, r2, out, &at),
 	    INBOX_DUPLICATE);
 	assert_memory_equal(out, r1, sizeof(r1));
 	assert_int_equal(at, 100);
 	env[0] ^= 1;
-	assert_int_equal(inbox_store(db, &hdr, env, sizeof(env), 200, r2, out,
-			     &at),
+	assert_int_equal(
+	    inbox_store(db, &hdr, env, sizeof(env), 200, r2, out, &at),
 	    INBOX_CONFLICT);
 	env[0] ^= 1;
 
 	/* The index: a withdrawal that overtakes its referral still
 	 * deletes the referral's sealed data when it arrives. */
-	assert_int_equal(referrals_withdraw(db, "AAAA-AAAA-AAAA-A", 50,
-			     "device"),
-	    0);
+	assert_int_equal(
+	    referrals_withdraw(db, "AAAA-AAAA-AAAA-A", 50, "device"), 0);
 	memset(&row, 0, sizeof(row));
 	snprintf(row.ref, sizeof(row.ref), "AAAA-AAAA-AAAA-A");
 	memcpy(row.envelope_id, hdr.envelope_id, 16);
@@ -192,8 +190,8 @@ inbox_and_index(void **state)
 	assert_int_equal(referrals_add(db, &row), 0);
 	assert_int_equal(referrals_get(db, row.ref, &back), 0);
 	assert_int_equal(back.withdrawn_at, 50);
-	assert_int_equal(referrals_envelope(db, hdr.envelope_id, &got, &len,
-			     d2.device_id),
+	assert_int_equal(
+	    referrals_envelope(db, hdr.envelope_id, &got, &len, d2.device_id),
 	    1);
 	assert_int_equal(referrals_get(db, "BBBB-BBBB-BBBB-B", &back), 1);
 	assert_int_equal(referrals_purge(db, 1000, &n), 0);
@@ -207,10 +205,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(routing_table),
-		cmocka_unit_test(time_format),
-		cmocka_unit_test(bundle_and_cert),
-		cmocka_unit_test(inbox_and_index),
+	    cmocka_unit_test(routing_table),
+	    cmocka_unit_test(time_format),
+	    cmocka_unit_test(bundle_and_cert),
+	    cmocka_unit_test(inbox_and_index),
 	};
 
 	if (sodium_init() < 0)

@@ -16,8 +16,8 @@ generated_codes_parse(void **state)
 	for (int i = 0; i < 2000; i++) {
 		assert_int_equal(refcode_generate(code, sizeof(code)), 0);
 		assert_int_equal(strlen(code), REFCODE_LEN);
-		assert_true(code[4] == '-' && code[9] == '-' &&
-		    code[14] == '-');
+		assert_true(
+		    code[4] == '-' && code[9] == '-' && code[14] == '-');
 		assert_int_equal(refcode_parse(back, sizeof(back), code), 0);
 		assert_string_equal(back, code);
 	}
@@ -139,21 +139,20 @@ bad_input_rejected(void **state)
 	longer[sizeof(longer) - 1] = '\0';
 	assert_int_not_equal(refcode_parse(out, sizeof(out), longer), 0);
 	/* Non-ASCII bytes. */
-	assert_int_not_equal(refcode_parse(out, sizeof(out),
-				 "K7QD-M2XA-9RTF-\xc3\xa9"),
-	    0);
+	assert_int_not_equal(
+	    refcode_parse(out, sizeof(out), "K7QD-M2XA-9RTF-\xc3\xa9"), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(generated_codes_parse),
-		cmocka_unit_test(codes_differ),
-		cmocka_unit_test(tolerant_input),
-		cmocka_unit_test(every_single_typo_rejected),
-		cmocka_unit_test(adjacent_swaps_mostly_rejected),
-		cmocka_unit_test(bad_input_rejected),
+	    cmocka_unit_test(generated_codes_parse),
+	    cmocka_unit_test(codes_differ),
+	    cmocka_unit_test(tolerant_input),
+	    cmocka_unit_test(every_single_typo_rejected),
+	    cmocka_unit_test(adjacent_swaps_mostly_rejected),
+	    cmocka_unit_test(bad_input_rejected),
 	};
 
 	if (sodium_init() < 0)

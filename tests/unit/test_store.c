@@ -65,9 +65,8 @@ put_n(struct db *db, int n, int64_t t0, uint8_t ids[][ENVELOPE_ID_LEN])
 	for (int i = 0; i < n; i++) {
 		randombytes_buf(ids[i], ENVELOPE_ID_LEN);
 		fake_envelope(env, sizeof(env), ids[i]);
-		assert_int_equal(outbox_put(db, ids[i], env, sizeof(env),
-				     t0 + i),
-		    0);
+		assert_int_equal(
+		    outbox_put(db, ids[i], env, sizeof(env), t0 + i), 0);
 	}
 }
 
@@ -82,16 +81,16 @@ encrypted_on_disk(void **state)
 	struct stat st;
 
 	randombytes_buf(id, sizeof(id));
-	assert_int_equal(outbox_put(f->db, id, (const uint8_t *)marker,
-			     sizeof(marker), 1),
+	assert_int_equal(
+	    outbox_put(f->db, id, (const uint8_t *)marker, sizeof(marker), 1),
 	    0);
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	snprintf(walpath, sizeof(walpath), "%s-wal", f->path);
 	/* Before and after a checkpoint: the WAL is encrypted too. */
 	for (int round = 0; round < 2; round++) {
-		assert_int_equal(file_read_alloc(f->path, 1 << 24, &raw, &len),
-		    0);
+		assert_int_equal(
+		    file_read_alloc(f->path, 1 << 24, &raw, &len), 0);
 		assert_true(len >= 16);
 		assert_int_not_equal(memcmp(raw, "SQLite format 3", 15), 0);
 		assert_null(memmem(raw, len, marker, sizeof(marker) - 1));
@@ -102,9 +101,8 @@ encrypted_on_disk(void **state)
 			    memmem(raw, len, marker, sizeof(marker) - 1));
 			free(raw);
 		}
-		assert_int_equal(db_exec(f->db,
-				     "PRAGMA wal_checkpoint(TRUNCATE)"),
-		    0);
+		assert_int_equal(
+		    db_exec(f->db, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
 	}
 }
 
@@ -135,13 +133,13 @@ migrations(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const steps[] = {
-		"CREATE TABLE a (x INTEGER)",
-		"CREATE TABLE b (y INTEGER)",
+	    "CREATE TABLE a (x INTEGER)",
+	    "CREATE TABLE b (y INTEGER)",
 	};
 	static const char *const bad[] = {
-		"CREATE TABLE a (x INTEGER)",
-		"CREATE TABLE b (y INTEGER)",
-		"CREATE TABLE c (z INTEGER); CREATE TABLE nonsense nonsense",
+	    "CREATE TABLE a (x INTEGER)",
+	    "CREATE TABLE b (y INTEGER)",
+	    "CREATE TABLE c (z INTEGER); CREATE TABLE nonsense nonsense",
 	};
 	struct db_schema s1 = {"t", steps, 1}, s2 = {"t", steps, 2};
 	struct db_schema s3 = {"t", bad, 3};
@@ -194,9 +192,8 @@ outbox_order_and_reopen(void **state)
 	}
 	outbox_items_free(items, n);
 	/* The first fails: it moves behind the others until it is due. */
-	assert_int_equal(outbox_fail(f->db, ids[0], 1000, &pol, "hub down",
-			     &next),
-	    0);
+	assert_int_equal(
+	    outbox_fail(f->db, ids[0], 1000, &pol, "hub down", &next), 0);
 	assert_true(next >= 1500 && next <= 2000);
 	assert_int_equal(outbox_take_due(f->db, 1000, items, 10, &n), 0);
 	assert_int_equal(n, 4);
@@ -218,9 +215,8 @@ outbox_order_and_reopen(void **state)
 	{
 		uint8_t env[300];
 		fake_envelope(env, sizeof(env), ids[1]);
-		assert_int_not_equal(outbox_put(f->db, ids[1], env,
-					 sizeof(env), 5),
-		    0);
+		assert_int_not_equal(
+		    outbox_put(f->db, ids[1], env, sizeof(env), 5), 0);
 	}
 }
 
@@ -238,11 +234,11 @@ retry_schedule(void **state)
 		if (full > 60000)
 			full = 60000;
 		assert_int_equal(outbox_backoff_ms(&pol, k, 0), full / 2);
-		assert_int_equal(outbox_backoff_ms(&pol, k, (uint32_t)(full / 2)),
-		    full);
+		assert_int_equal(
+		    outbox_backoff_ms(&pol, k, (uint32_t)(full / 2)), full);
 		for (int r = 0; r < 50; r++) {
-			int64_t d = outbox_backoff_ms(&pol, k,
-			    randombytes_random());
+			int64_t d =
+			    outbox_backoff_ms(&pol, k, randombytes_random());
 			assert_true(d >= full / 2 && d <= full);
 		}
 	}
@@ -256,12 +252,11 @@ retry_schedule(void **state)
 		size_t n;
 		if (full > 60000)
 			full = 60000;
-		assert_int_equal(outbox_fail(f->db, ids[0], now, &pol, "x",
-				     &next),
-		    0);
+		assert_int_equal(
+		    outbox_fail(f->db, ids[0], now, &pol, "x", &next), 0);
 		assert_true(next - now >= full / 2 && next - now <= full);
-		assert_int_equal(outbox_take_due(f->db, next - 1, &it, 1, &n),
-		    0);
+		assert_int_equal(
+		    outbox_take_due(f->db, next - 1, &it, 1, &n), 0);
 		assert_int_equal(n, 0);
 		assert_int_equal(outbox_take_due(f->db, next, &it, 1, &n), 0);
 		assert_int_equal(n, 1);
@@ -269,9 +264,8 @@ retry_schedule(void **state)
 		outbox_items_free(&it, n);
 		now = next;
 	}
-	assert_int_not_equal(outbox_fail(f->db, (uint8_t[16]){0}, now, &pol,
-				 "x", &next),
-	    0);
+	assert_int_not_equal(
+	    outbox_fail(f->db, (uint8_t[16]){0}, now, &pol, "x", &next), 0);
 }
 
 static void
@@ -282,8 +276,8 @@ dead_letter(void **state)
 	int64_t pending, dead;
 
 	put_n(f->db, 2, 0, ids);
-	assert_int_equal(outbox_dead_letter(f->db, ids[0], 5, "403 revoked"),
-	    0);
+	assert_int_equal(
+	    outbox_dead_letter(f->db, ids[0], 5, "403 revoked"), 0);
 	assert_int_equal(outbox_count(f->db, &pending, &dead), 0);
 	assert_int_equal(pending, 1);
 	assert_int_equal(dead, 1);
@@ -312,8 +306,8 @@ killed_writer(void **state)
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			struct db *db = db_open(f->path, f->key,
-			    &schema_device);
+			struct db *db =
+			    db_open(f->path, f->key, &schema_device);
 			uint8_t ids[1][ENVELOPE_ID_LEN];
 			if (db == NULL)
 				_exit(2);
@@ -344,8 +338,8 @@ killed_writer(void **state)
 			uint8_t env[300];
 			fake_envelope(env, sizeof(env), items[i].id);
 			assert_int_equal(items[i].len, sizeof(env));
-			assert_memory_equal(items[i].envelope, env,
-			    sizeof(env));
+			assert_memory_equal(
+			    items[i].envelope, env, sizeof(env));
 			assert_int_equal(outbox_delete(f->db, items[i].id), 0);
 		}
 		seen += (int64_t)n;
@@ -358,18 +352,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(encrypted_on_disk, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(wrong_key_is_an_error, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(migrations, setup, teardown),
-		cmocka_unit_test_setup_teardown(outbox_order_and_reopen, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(retry_schedule, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(dead_letter, setup, teardown),
-		cmocka_unit_test_setup_teardown(killed_writer, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(encrypted_on_disk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		wrong_key_is_an_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(migrations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		outbox_order_and_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(retry_schedule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dead_letter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(killed_writer, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
