@@ -6,7 +6,7 @@ BUILD ?= build
 SAN ?=
 CC ?= cc
 
-PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo
+PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo libseccomp
 MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \

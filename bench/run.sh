@@ -17,6 +17,17 @@ for b in "$BUILD"/bench/*; do
 	fi
 	echo
 done
+for b in bench/*.sh; do
+	case "$b" in */run.sh) continue ;; esac
+	[ -f "$b" ] || continue
+	found=1
+	echo "== $(basename "$b" .sh)"
+	if ! BUILD="$BUILD" sh "$b"; then
+		echo "$(basename "$b") failed"
+		rc=1
+	fi
+	echo
+done
 if [ "$found" -eq 0 ]; then
 	echo "no benchmarks in $BUILD/bench (run make bench)"
 	rc=1

@@ -25,6 +25,7 @@
 #include "util/conf.h"
 #include "util/daemon.h"
 #include "util/log.h"
+#include "util/sandbox.h"
 
 #define CONF_STR 512
 #define RESP_JSON_MAX 256
@@ -315,6 +316,8 @@ main(int argc, char **argv)
 	if (hd.db == NULL)
 		goto out;
 	if (daemon_signals_start(&sigs, stop_server, srv) != 0)
+		goto out;
+	if (sandbox_enter() != 0)
 		goto out;
 	log_info("listening on %s port %u (%s)", conf.listen,
 	    (unsigned)server_port(srv), sc.cert_path != NULL ? "TLS" : "plain");

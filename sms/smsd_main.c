@@ -30,6 +30,7 @@
 #include "util/conf.h"
 #include "util/daemon.h"
 #include "util/log.h"
+#include "util/sandbox.h"
 
 #define CONF_STR 512
 #define NPROVIDERS 3
@@ -513,6 +514,8 @@ main(int argc, char **argv)
 	}
 	have_purger = 1;
 	if (daemon_signals_start(&sigs, on_signal, &sd) != 0)
+		goto out;
+	if (sandbox_enter() != 0)
 		goto out;
 	log_info("listening on %s port %u (%s)", conf.listen,
 	    (unsigned)server_port(sd.srv),

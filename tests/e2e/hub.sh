@@ -25,6 +25,9 @@ check "hubd answers health over TLS (curl)" sh -c \
 check "curl with the pin and the hostname" sh -c \
 	"curl -sf --cacert $HUB/tls.crt --pinnedpubkey sha256//$pin https://localhost:$PORT/v1/health >/dev/null"
 check "hubd runs as nobody" sh -c "ps -o user= -p $HUBD_PID | grep -q nobody"
+check "hubd is confined by seccomp with no_new_privs" sh -c \
+	"grep -q '^Seccomp:[[:space:]]*2' /proc/$HUBD_PID/status && grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$HUBD_PID/status"
+check "hubd has core dumps off" sh -c "grep -q '^Max core file size *0 *0' /proc/$HUBD_PID/limits"
 check "openssl s_client negotiates TLS 1.2" sh -c \
 	"echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -CAfile $HUB/tls.crt 2>/dev/null | grep -q 'Protocol  *: TLSv1.2'"
 check "TLS 1.1 is refused" sh -c \

@@ -53,7 +53,7 @@ e2e_cleanup() {
 	done
 	rm -rf "$T"
 }
-trap e2e_cleanup EXIT INT TERM
+trap e2e_cleanup EXIT INT TERM HUP PIPE
 
 # A hub in $T/hub with fresh keys (fast KDF: tests only), started by
 # start_hubd. Sets HUB PASS HUB_PORT HUB_URL HUBCTL.

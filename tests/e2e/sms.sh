@@ -170,6 +170,8 @@ check "smsd log holds no numbers or message text" sh -c \
 check "smsd database does not hold the number in clear" sh -c \
 	"! grep -q -a -e 447700900111 -e Robin $S/smsd.db $S/smsd.db-wal 2>/dev/null"
 check "smsd runs as nobody" sh -c "ps -o user= -p $SMSD_PID | grep -q nobody"
+check "smsd is confined by seccomp with no_new_privs" sh -c \
+	"grep -q '^Seccomp:[[:space:]]*2' /proc/$SMSD_PID/status && grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$SMSD_PID/status"
 
 kill "$SMSD_PID" 2>/dev/null
 wait "$SMSD_PID" 2>/dev/null
