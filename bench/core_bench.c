@@ -58,7 +58,8 @@ int
 main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : ROUNDS_DEFAULT;
-	uint8_t dpk[crypto_sign_PUBLICKEYBYTES], dsk[crypto_sign_SECRETKEYBYTES];
+	uint8_t dpk[crypto_sign_PUBLICKEYBYTES],
+	    dsk[crypto_sign_SECRETKEYBYTES];
 	uint8_t hpk[crypto_box_PUBLICKEYBYTES], hsk[crypto_box_SECRETKEYBYTES];
 	uint8_t id[ENVELOPE_ID_LEN], payload[PAYLOAD_LEN], key[DB_KEY_LEN];
 	uint8_t *env, *plain, (*ids)[ENVELOPE_ID_LEN];

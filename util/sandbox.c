@@ -22,46 +22,46 @@
 #endif
 
 static const int denied[] = {
-	SCMP_SYS(execve),
-	SCMP_SYS(execveat),
-	SCMP_SYS(fork),
-	SCMP_SYS(vfork),
-	SCMP_SYS(process_vm_readv),
-	SCMP_SYS(process_vm_writev),
-	SCMP_SYS(setuid),
-	SCMP_SYS(setgid),
-	SCMP_SYS(setreuid),
-	SCMP_SYS(setregid),
-	SCMP_SYS(setresuid),
-	SCMP_SYS(setresgid),
-	SCMP_SYS(setgroups),
-	SCMP_SYS(setfsuid),
-	SCMP_SYS(setfsgid),
-	SCMP_SYS(unshare),
-	SCMP_SYS(setns),
-	SCMP_SYS(mount),
-	SCMP_SYS(umount2),
-	SCMP_SYS(pivot_root),
-	SCMP_SYS(chroot),
-	SCMP_SYS(init_module),
-	SCMP_SYS(finit_module),
-	SCMP_SYS(delete_module),
-	SCMP_SYS(kexec_load),
-	SCMP_SYS(kexec_file_load),
-	SCMP_SYS(bpf),
-	SCMP_SYS(perf_event_open),
-	SCMP_SYS(keyctl),
-	SCMP_SYS(add_key),
-	SCMP_SYS(request_key),
-	SCMP_SYS(userfaultfd),
-	SCMP_SYS(personality),
-	SCMP_SYS(swapon),
-	SCMP_SYS(swapoff),
-	SCMP_SYS(reboot),
-	SCMP_SYS(acct),
-	SCMP_SYS(quotactl),
-	SCMP_SYS(open_by_handle_at),
-	SCMP_SYS(name_to_handle_at),
+    SCMP_SYS(execve),
+    SCMP_SYS(execveat),
+    SCMP_SYS(fork),
+    SCMP_SYS(vfork),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(setuid),
+    SCMP_SYS(setgid),
+    SCMP_SYS(setreuid),
+    SCMP_SYS(setregid),
+    SCMP_SYS(setresuid),
+    SCMP_SYS(setresgid),
+    SCMP_SYS(setgroups),
+    SCMP_SYS(setfsuid),
+    SCMP_SYS(setfsgid),
+    SCMP_SYS(unshare),
+    SCMP_SYS(setns),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(personality),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(reboot),
+    SCMP_SYS(acct),
+    SCMP_SYS(quotactl),
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
 };
 
 int
@@ -83,12 +83,12 @@ sandbox_enter(void)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, denied[i], 0) !=
-		    0)
+		if (seccomp_rule_add(
+			ctx, SCMP_ACT_KILL_PROCESS, denied[i], 0) != 0)
 			goto out;
 	if (!SANDBOX_SANITIZER) {
-		if (seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS,
-			SCMP_SYS(ptrace), 0) != 0)
+		if (seccomp_rule_add(
+			ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(ptrace), 0) != 0)
 			goto out;
 		/* Threads are clone(CLONE_THREAD|...); a new process is not. */
 		if (seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS,
@@ -98,8 +98,8 @@ sandbox_enter(void)
 	}
 	/* clone3 hides its flags in memory a filter cannot read: say it
 	 * does not exist, and glibc falls back to clone. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
-		0) != 0)
+	if (seccomp_rule_add(
+		ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0)
 		goto out;
 	if (seccomp_load(ctx) != 0) {
 		log_err("sandbox: cannot load the seccomp filter");

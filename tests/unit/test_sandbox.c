@@ -81,8 +81,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(exec_is_fatal),
-		cmocka_unit_test(threads_still_work),
+	    cmocka_unit_test(exec_is_fatal),
+	    cmocka_unit_test(threads_still_work),
 	};
 
 	log_quiet(1);
