@@ -85,7 +85,7 @@ fuzz: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
-FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FMT_SRCS = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 fmt:
 	clang-format -i $(FMT_SRCS)
 fmt-check:
