@@ -50,7 +50,9 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 
-.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check check-tests
+.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check
+# Keep test and tool objects: they are not throw-away intermediates.
+.SECONDARY:
 
 all: deps
 	@$(MAKE) --no-print-directory build

@@ -5,7 +5,6 @@
  * key that opens a referral.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,24 +256,10 @@ main(int argc, char **argv)
 	uint8_t *dbkey = NULL;
 	struct daemon_signals sigs;
 	int rc = 1, c;
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 
 	log_init("hubd");
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		if (c != 'c') {
-			fprintf(stderr, "usage: hubd --config FILE\n");
-			return c == 'h' ? 0 : 2;
-		}
-		config = optarg;
-	}
-	if (config == NULL || optind != argc) {
-		fprintf(stderr, "usage: hubd --config FILE\n");
-		return 2;
-	}
+	if ((c = daemon_args(argc, argv, "hubd", &config)) >= 0)
+		return c;
 	memset(&hd, 0, sizeof(hd));
 	memset(&sigs, 0, sizeof(sigs));
 	pthread_mutex_init(&hd.lock, NULL);

@@ -55,7 +55,7 @@ echo "== a demo device seals a made-up referral and forwards it"
 ref=$("$TOOLS/refgen")
 cat >"$D/referral.json" <<JSON
 {"schema":1,"kind":"referral","ref":"$ref","channel":"kiosk","language":"en",
- "consent":{"wording_version":"1","wording_sha256":"demo","given_at":"2026-01-01T10:00:00Z"},
+ "consent":{"wording_version":1,"wording_sha256":"demo","given_at":"2026-01-01T10:00:00Z"},
  "contact":{"name":"Sam Demo","phone":"+447700900123","method":"call","time":"morning","voicemail_ok":false},
  "borough":"Camden"}
 JSON

@@ -5,7 +5,6 @@
  * provider's reply format. Referrals and withdrawals leave only as
  * sealed envelopes through the outbox and the forwarder.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,24 +380,10 @@ main(int argc, char **argv)
 	uint8_t *dbkey = NULL, *state_key = NULL;
 	int rc = 1, c, have_content = 0, have_purger = 0;
 	pthread_t purge_thr;
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 
 	log_init("smsd");
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		if (c != 'c') {
-			fprintf(stderr, "usage: smsd --config FILE\n");
-			return c == 'h' ? 0 : 2;
-		}
-		config = optarg;
-	}
-	if (config == NULL || optind != argc) {
-		fprintf(stderr, "usage: smsd --config FILE\n");
-		return 2;
-	}
+	if ((c = daemon_args(argc, argv, "smsd", &config)) >= 0)
+		return c;
 	memset(&sd, 0, sizeof(sd));
 	memset(&sigs, 0, sizeof(sigs));
 	memset(&dc, 0, sizeof(dc));

@@ -5,17 +5,6 @@
 #include "store/conversation.h"
 #include "util/log.h"
 
-static int
-step_done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err("conversation: %s failed: %s", what,
-		    sqlite3_errmsg(db_handle(db)));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 bind_opt_int(sqlite3_stmt *st, int i, int v)
 {
@@ -149,7 +138,7 @@ conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	bind_opt_int(st, 11, c->method);
 	bind_opt_int(st, 12, c->contact_time);
 	bind_opt_int(st, 13, c->voicemail_ok);
-	if (step_done(db, st, "save") != 0)
+	if (db_step_done(db, st, "save") != 0)
 		goto out;
 	rc = 0;
 out:
@@ -169,7 +158,7 @@ delete_by_key(
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	if (ref != NULL)
 		sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if (step_done(db, st, "delete") != 0)
+	if (db_step_done(db, st, "delete") != 0)
 		goto out;
 	rc = 0;
 out:
@@ -202,7 +191,7 @@ conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	if (step_done(db, st, "link") != 0)
+	if (db_step_done(db, st, "link") != 0)
 		goto out;
 	rc = sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
 out:
@@ -326,7 +315,7 @@ conversation_seen_put(struct db *db,
 		sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 3);
-	if (step_done(db, st, "record message id") != 0)
+	if (db_step_done(db, st, "record message id") != 0)
 		goto out;
 	rc = 0;
 out:
@@ -374,7 +363,7 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, start);
 	sqlite3_bind_int(st, 3, hits);
-	if (step_done(db, st, "rate count") != 0)
+	if (db_step_done(db, st, "rate count") != 0)
 		goto out;
 	*allowed = hits <= max;
 	rc = 0;
@@ -396,7 +385,7 @@ purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 	if (db_prepare(db, &st, sql) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
-	if (step_done(db, st, "purge") != 0)
+	if (db_step_done(db, st, "purge") != 0)
 		goto out;
 	if (n != NULL)
 		*n = sqlite3_changes(db_handle(db));

@@ -45,6 +45,17 @@ db_exec(struct db *db, const char *sql)
 }
 
 int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_err(
+		    "%s: %s failed: %s", db->path, what, sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
+}
+
+int
 db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql)
 {
 	if (sqlite3_prepare_v2(db->h, sql, -1, stmt, NULL) != SQLITE_OK) {

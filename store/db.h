@@ -43,6 +43,8 @@ int db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Step a prepared statement that returns no rows; logs what failed. */
+int db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
 /* Run a statement that returns no rows (schema, PRAGMA). */
 int db_exec(struct db *db, const char *sql);
 

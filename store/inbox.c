@@ -43,11 +43,8 @@ inbox_device_add(struct db *db, const struct inbox_device *dev)
 	sqlite3_bind_blob(
 	    st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, dev->enrolled_at);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err("inbox: cannot enrol device: %s",
-		    sqlite3_errmsg(db_handle(db)));
+	if (db_step_done(db, st, "enrol device") != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	sqlite3_finalize(st);
@@ -108,11 +105,8 @@ inbox_device_revoke(struct db *db, const char *name, int64_t now_ms)
 		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err(
-		    "inbox: revoke failed: %s", sqlite3_errmsg(db_handle(db)));
+	if (db_step_done(db, st, "revoke") != 0)
 		goto out;
-	}
 	if (sqlite3_changes(db_handle(db)) != 1) {
 		log_err("no active device named %s", name);
 		goto out;
@@ -232,11 +226,8 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 7, digest, sizeof(digest), SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err(
-		    "inbox: store failed: %s", sqlite3_errmsg(db_handle(db)));
+	if (db_step_done(db, st, "store envelope") != 0)
 		goto out;
-	}
 	if (db_commit(db) != 0)
 		goto out;
 	sqlite3_finalize(st);

@@ -6,19 +6,6 @@
 #include "store/outbox.h"
 #include "util/log.h"
 
-static int
-step_done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE) {
-		log_err("outbox: %s failed: %s", what,
-		    sqlite3_errmsg(db_handle(db)));
-		return -1;
-	}
-	return 0;
-}
-
 int
 outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
     const uint8_t *envelope, size_t len, int64_t now_ms)
@@ -40,7 +27,7 @@ outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	sqlite3_bind_int64(st, 4, now_ms);
 	/* A single INSERT is its own transaction, committed with FULL sync
 	 * before we return: the caller may then tell the victim it is safe. */
-	if (step_done(db, st, "put") != 0)
+	if (db_step_done(db, st, "put") != 0)
 		goto out;
 	rc = 0;
 out:
@@ -157,7 +144,7 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 	sqlite3_bind_int64(st, 2, next);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (step_done(db, st, "reschedule") != 0)
+	if (db_step_done(db, st, "reschedule") != 0)
 		goto out;
 	if (db_commit(db) != 0)
 		goto out;
@@ -181,7 +168,7 @@ outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN])
 	    0)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (step_done(db, st, "delete") != 0)
+	if (db_step_done(db, st, "delete") != 0)
 		goto out;
 	rc = 0;
 out:
@@ -207,7 +194,7 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (step_done(db, st, "dead-letter") != 0)
+	if (db_step_done(db, st, "dead-letter") != 0)
 		goto out;
 	if (sqlite3_changes(db_handle(db)) != 1) {
 		log_err("outbox: no such envelope to dead-letter");
@@ -219,7 +206,7 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	    0)
 		goto out;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (step_done(db, st, "delete") != 0 || db_commit(db) != 0)
+	if (db_step_done(db, st, "delete") != 0 || db_commit(db) != 0)
 		goto out;
 	rc = 0;
 out:

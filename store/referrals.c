@@ -8,13 +8,8 @@
 static int
 run(struct db *db, sqlite3_stmt *st, const char *what)
 {
-	int rc = 0;
+	int rc = db_step_done(db, st, what);
 
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err("referrals: %s failed: %s", what,
-		    sqlite3_errmsg(db_handle(db)));
-		rc = -1;
-	}
 	sqlite3_finalize(st);
 	return rc;
 }

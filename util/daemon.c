@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -94,4 +96,29 @@ daemon_drop_privileges(const char *user)
 	}
 	log_info("running as %s", user);
 	return 0;
+}
+
+int
+daemon_args(int argc, char **argv, const char *prog, const char **config)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*config = NULL;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (c != 'c') {
+			fprintf(stderr, "usage: %s --config FILE\n", prog);
+			return c == 'h' ? 0 : 2;
+		}
+		*config = optarg;
+	}
+	if (*config == NULL || optind != argc) {
+		fprintf(stderr, "usage: %s --config FILE\n", prog);
+		return 2;
+	}
+	return -1;
 }

@@ -34,4 +34,10 @@ void daemon_signals_stop(struct daemon_signals *ds);
  */
 int daemon_drop_privileges(const char *user);
 
+/*
+ * "PROG --config FILE": 0 with *config set, or the exit status to return
+ * at once (0 for --help, 2 for a usage error), after printing usage.
+ */
+int daemon_args(int argc, char **argv, const char *prog, const char **config);
+
 #endif

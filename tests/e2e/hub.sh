@@ -41,7 +41,7 @@ sim() { "$SIM" "$KIOSK" "$DEV/outbox.db" "$DEV/db.key" "$@" 2>>"$T/sim.log"; }
 ref1=$("$TOOLS/refgen")
 cat >"$T/p1.json" <<JSON
 {"schema":1,"kind":"referral","ref":"$ref1","channel":"kiosk","language":"pl",
- "consent":{"wording_version":"1","wording_sha256":"00","given_at":"2026-11-23T10:00:00Z"},
+ "consent":{"wording_version":1,"wording_sha256":"00","given_at":"2026-11-23T10:00:00Z"},
  "contact":{"name":"Ala Przykład","phone":"+447700900123","method":"call","time":"morning","voicemail_ok":false},
  "borough":"Tower Hamlets","details":"=cmd|' /C calc'!A0 \"quoted\", comma"}
 JSON
