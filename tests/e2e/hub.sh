@@ -52,6 +52,33 @@ check "hubctl list shows the reference, spoke east, no personal data" sh -c \
 	"$HUBCTL list --passphrase-file $PASS > $T/list.txt 2>&1 && grep -q '$ref1.*kiosk.*east.*new' $T/list.txt && ! grep -q 'Przyk' $T/list.txt"
 check "hubctl show decrypts the exact answers" sh -c \
 	"$HUBCTL show $ref1 --passphrase-file $PASS > $T/show.txt 2>&1 && grep -q 'Ala Przykład' $T/show.txt && grep -q '+447700900123' $T/show.txt"
+# Staff type the passphrase at a terminal prompt, with echo off.
+python3 - "$BIN/hubctl" "$HUB" "$ref1" >"$T/tty.log" 2>&1 <<'PY'
+import os, pty, sys, time
+hubctl, hub, ref = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(hubctl, [hubctl, "-d", hub, "show", ref])
+out = b""
+deadline = time.time() + 20
+while b"passphrase" not in out and time.time() < deadline:
+    out += os.read(fd, 1024)
+os.write(fd, b"correct horse battery staple\n")
+while time.time() < deadline:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+text = out.decode("utf-8", "replace")
+print(text)
+ok = os.WEXITSTATUS(status) == 0 and "Ala" in text and "correct horse" not in text
+sys.exit(0 if ok else 1)
+PY
+check "passphrase typed at the terminal prompt (not echoed) opens the referral" test $? -eq 0
 check "wrong passphrase is a clear error" sh -c \
 	"printf 'wrong horse\n' > $T/bad; chmod 600 $T/bad; ! $HUBCTL show $ref1 --passphrase-file $T/bad > $T/bad.out 2>&1 && grep -q 'wrong passphrase' $T/bad.out"
 $HUBCTL export --format json --passphrase-file "$PASS" -o "$T/export.json" 2>/dev/null

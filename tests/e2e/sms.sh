@@ -149,6 +149,11 @@ r=$(send twilio $N1 HELLO "" --public-url=https://evil.example/sms/twilio)
 expect "twilio: signature over another URL is 403" "$r" '^403'
 r=$(send kannel $N1 HELLO k9 --bad-sig)
 expect "kannel: wrong token is 403" "$r" '^403'
+# The right token from an address Kannel does not call from (127.0.0.2
+# is loopback too, but not on the allowlist).
+q="token=$KANNEL&from=%2B447700900555&to=%2B447700900000&text=HELLO&id=k20"
+r=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 --cacert "$S/tls.crt" "$SURL/sms/kannel?$q")
+expect "kannel: right token from an address not allowed is 403" "$r" '^403'
 r=$(send json $N1 HELLO j9 --bad-sig)
 expect "json: bad signature is 403" "$r" '^403'
 r=$(send json $N1 HELLO j8 --stale)
