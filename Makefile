@@ -50,7 +50,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 
-.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check
+.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install
 # Keep test and tool objects: they are not throw-away intermediates.
 .SECONDARY:
 
@@ -83,6 +83,20 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
+
+# Programs to PREFIX/bin, content to PREFIX/share/rj/content, docs and
+# example service files to PREFIX/share/doc/rj (see docs/install.md).
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rj \
+		$(DESTDIR)$(PREFIX)/share/doc/rj/systemd
+	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp -R content $(DESTDIR)$(PREFIX)/share/rj/
+	install -m 0644 README.md SECURITY.md docs/*.md \
+		$(DESTDIR)$(PREFIX)/share/doc/rj/
+	install -m 0644 contrib/systemd/*.service \
+		$(DESTDIR)$(PREFIX)/share/doc/rj/systemd/
 
 clean:
 	rm -rf build build-asan build-fuzz

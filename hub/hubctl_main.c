@@ -164,19 +164,32 @@ out:
 	return rc;
 }
 
-/* Default content/ beside the build tree: build/bin/hubctl -> ../../content */
+/*
+ * Where content/ is when --content is not given: installed beside the
+ * program (PREFIX/bin/hubctl -> PREFIX/share/rj/content), else in the
+ * source tree it was built in (build/bin/hubctl -> content/).
+ */
 static void
 default_content(char *out, size_t cap)
 {
-	char exe[PATH_MAX];
+	static const char *const rel[] = {"../share/rj/content",
+		"../../content"};
+	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	out[0] = '\0';
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
-	if (snprintf(out, cap, "%s/../../content", dirname(exe)) >= (int)cap)
-		out[0] = '\0';
+	dir = dirname(exe);
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		int m = snprintf(out, cap, "%s/%s/spokes.json", dir, rel[i]);
+		if (m > 0 && (size_t)m < cap && access(out, R_OK) == 0) {
+			snprintf(out, cap, "%s/%s", dir, rel[i]);
+			return;
+		}
+	}
+	out[0] = '\0';
 }
 
 static int
@@ -250,7 +263,7 @@ cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts, int port,
 	}
 	if (content == NULL) {
 		default_content(cdir, sizeof(cdir));
-		content = cdir;
+		content = cdir[0] != '\0' ? cdir : "content";
 	}
 	if (realpath(content, cdir) == NULL) {
 		log_err("content directory %s: %s (use --content DIR)", content,
