@@ -172,8 +172,8 @@ out:
 static void
 default_content(char *out, size_t cap)
 {
-	static const char *const rel[] = {"../share/rj/content",
-		"../../content"};
+	static const char *const rel[] = {
+	    "../share/rj/content", "../../content"};
 	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 

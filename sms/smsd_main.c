@@ -54,6 +54,7 @@ struct smsd_conf {
 	int read_timeout_ms;
 	int request_timeout_ms;
 	int idle_hours;
+	int link_keep_days;
 	int sender_max;
 	int global_max;
 	/* Providers: enabled flags and their settings. */
@@ -126,6 +127,8 @@ conf_handler(
 		rc = conf_int(&c->request_timeout_ms, value, 100, 600000);
 	else if (IS("smsd", "idle_timeout_hours"))
 		rc = conf_int(&c->idle_hours, value, 1, 24 * 30);
+	else if (IS("smsd", "link_keep_days"))
+		rc = conf_int(&c->link_keep_days, value, 1, 3650);
 	else if (IS("smsd", "sender_max_per_hour"))
 		rc = conf_int(&c->sender_max, value, 1, 100000);
 	else if (IS("smsd", "global_max_per_minute"))
@@ -324,17 +327,24 @@ purger(void *arg)
 	return NULL;
 }
 
-/* "1.2.3.4 ::1 10.0.0.0/8" split in place into an array. */
-static size_t
-split_allow(char *text, const char **out, size_t max)
+/* "1.2.3.4 ::1 10.0.0.0/8" split in place into an array; -1 if more
+ * than max entries (a silently shortened allowlist would lock out a
+ * Kannel box for no visible reason). */
+static int
+split_allow(char *text, const char **out, size_t max, size_t *n)
 {
-	size_t n = 0;
 	char *save = NULL, *tok;
 
-	for (tok = strtok_r(text, " ,\t", &save); tok != NULL && n < max;
-	     tok = strtok_r(NULL, " ,\t", &save))
-		out[n++] = tok;
-	return n;
+	*n = 0;
+	for (tok = strtok_r(text, " ,\t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		if (*n == max) {
+			log_err("[kannel] allow: at most %zu addresses", max);
+			return -1;
+		}
+		out[(*n)++] = tok;
+	}
+	return 0;
 }
 
 /*
@@ -433,8 +443,9 @@ main(int argc, char **argv)
 	}
 	sd.routes[0].cfg.public_url = conf.twilio_url;
 	sd.routes[1].cfg.allow = allow;
-	sd.routes[1].cfg.nallow =
-	    split_allow(conf.kannel_allow, allow, SMS_MAX_ALLOW);
+	if (split_allow(conf.kannel_allow, allow, SMS_MAX_ALLOW,
+		&sd.routes[1].cfg.nallow) != 0)
+		goto out;
 	if (conf.kannel && sd.routes[1].cfg.nallow == 0) {
 		log_err("[kannel] needs allow = the addresses Kannel calls "
 			"from");
@@ -475,6 +486,7 @@ main(int argc, char **argv)
 	dcfg.consent_words = conf.consent_words[0] ? conf.consent_words : NULL;
 	dcfg.exit_word = conf.exit_word[0] ? conf.exit_word : NULL;
 	dcfg.idle_ms = conf.idle_hours * 3600 * 1000LL;
+	dcfg.link_keep_ms = conf.link_keep_days * 86400 * 1000LL;
 	dcfg.sender_max = conf.sender_max;
 	dcfg.global_max = conf.global_max;
 	sd.dialog = dialog_new(&dcfg);
