@@ -32,13 +32,22 @@ struct forwarder *
 forwarder_new(const struct forwarder_config *cfg)
 {
 	struct forwarder *fw = calloc(1, sizeof(*fw));
+	pthread_condattr_t ca;
 
 	if (fw == NULL) {
 		log_err("out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&fw->mu, NULL);
-	pthread_cond_init(&fw->cv, NULL);
+	/*
+	 * The waits are timed on the monotonic clock: a wall clock set back
+	 * (NTP correcting a device without a battery clock) must not hold
+	 * retries for as long as it jumped.
+	 */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&fw->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	fw->bundle = cfg->bundle;
 	fw->policy = cfg->policy;
 	fw->db = db_open(cfg->db_path, cfg->db_key, &schema_device);
@@ -210,7 +219,7 @@ run(void *arg)
 			wait_ms = FORWARDER_IDLE_MS;
 		if (more < 0)
 			wait_ms = fw->policy.base_ms; /* database trouble */
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += wait_ms / 1000;
 		ts.tv_nsec += (wait_ms % 1000) * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {

@@ -255,7 +255,7 @@ valid_host(const char *h)
 static int
 parse_clen(struct http_req *req, const char *v)
 {
-	size_t n = strlen(v), i, val = 0;
+	size_t n = strlen(v), i, d, val = 0;
 
 	if (n == 0)
 		return fail(req, 400, "bad_content_length");
@@ -269,10 +269,16 @@ parse_clen(struct http_req *req, const char *v)
 	}
 	if (n > MAX_CLEN_DIGITS)
 		return fail(req, 413, "body_too_large");
-	for (i = 0; i < n; i++)
-		val = val * 10 + (size_t)(v[i] - '0');
-	if (val > req->body_max)
-		return fail(req, 413, "body_too_large");
+	/*
+	 * Stop as soon as the value passes the limit: 18 digits overflow a
+	 * 32-bit size_t, and a wrapped length would frame the body wrongly.
+	 */
+	for (i = 0; i < n; i++) {
+		d = (size_t)(v[i] - '0');
+		if (d > req->body_max || val > (req->body_max - d) / 10)
+			return fail(req, 413, "body_too_large");
+		val = val * 10 + d;
+	}
 	req->clen = val;
 	req->have_clen = 1;
 	return 0;

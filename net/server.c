@@ -55,6 +55,14 @@ static const int tls_suites[] = {
     0,
 };
 
+/* Key exchange groups: the defaults still offer P-192 and P-224. */
+static const mbedtls_ecp_group_id tls_curves[] = {
+    MBEDTLS_ECP_DP_CURVE25519,
+    MBEDTLS_ECP_DP_SECP256R1,
+    MBEDTLS_ECP_DP_SECP384R1,
+    MBEDTLS_ECP_DP_NONE,
+};
+
 struct worker {
 	struct server *srv;
 	pthread_t thread;
@@ -810,6 +818,7 @@ tls_setup(struct server *srv)
 	mbedtls_ssl_conf_max_version(&srv->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 	    MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_ciphersuites(&srv->conf, tls_suites);
+	mbedtls_ssl_conf_curves(&srv->conf, tls_curves);
 	mbedtls_ssl_conf_renegotiation(
 	    &srv->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	mbedtls_ssl_conf_rng(&srv->conf, mbedtls_ctr_drbg_random, &srv->drbg);

@@ -32,6 +32,12 @@ check "openssl s_client negotiates TLS 1.2" sh -c \
 	"echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -CAfile $HUB/tls.crt 2>/dev/null | grep -q 'Protocol  *: TLSv1.2'"
 check "TLS 1.1 is refused" sh -c \
 	"! echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_1 >/dev/null 2>&1"
+check "X25519 key exchange" sh -c \
+	"echo | openssl s_client -connect 127.0.0.1:$PORT -groups X25519:P-256 -CAfile $HUB/tls.crt 2>/dev/null | grep -q 'Server Temp Key: X25519'"
+check "a weak curve (P-224) only is refused" sh -c \
+	"! echo | openssl s_client -connect 127.0.0.1:$PORT -groups P-224 -CAfile $HUB/tls.crt 2>/dev/null | grep -q 'Server Temp Key'"
+check "a CBC suite only is refused" sh -c \
+	"! echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256 >/dev/null 2>&1"
 
 KIOSK="$HUB/devices/kiosk-1.bundle"
 DEV="$T/kiosk"

@@ -372,6 +372,16 @@ static const struct expect invalid[] = {
     BAD("POST / HTTP/1.1\r\nHost: a\r\n"
 	"Content-Length: 18446744073709551617\r\n\r\nx",
 	413),
+    /* Values that wrap a 32-bit size_t to 1 and to 0 must not pass. */
+    BAD("POST / HTTP/1.1\r\nHost: a\r\n"
+	"Content-Length: 4294967297\r\n\r\nx",
+	413),
+    BAD("POST / HTTP/1.1\r\nHost: a\r\n"
+	"Content-Length: 000000000004294967296\r\n\r\nx",
+	413),
+    BAD("POST / HTTP/1.1\r\nHost: a\r\n"
+	"Content-Length: 999999999999999999\r\n\r\nx",
+	413),
     BAD("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
 	"Content-Type: a\r\nContent-Type: b\r\n\r\nx",
 	400),
