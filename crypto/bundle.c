@@ -4,6 +4,7 @@
 
 #include "crypto/bundle.h"
 #include "util/file.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 
 #define BUNDLE_VERSION 1
@@ -106,9 +107,10 @@ bundle_save(const struct bundle *b, const char *path)
 	rc = file_write_atomic(
 	    path, text, strlen(text), 0600, FILE_SECRET | FILE_NOREPLACE);
 out:
+	/* Holds the device's secret key: wiped as it is freed. */
 	if (text != NULL) {
 		sodium_memzero(text, strlen(text));
-		free(text);
+		jsonmem_free(text);
 	}
 	wipe_json_string(sk);
 	json_decref(sk);

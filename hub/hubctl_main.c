@@ -24,6 +24,7 @@
 #include "store/inbox.h"
 #include "store/schema.h"
 #include "util/file.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -470,6 +471,7 @@ main(int argc, char **argv)
 	int port = DEFAULT_PORT, rc = 2, i;
 
 	log_init("hubctl");
+	jsonmem_init();
 	if (secmem_init() != 0)
 		return 1;
 	memset(&h, 0, sizeof(h));

@@ -20,6 +20,7 @@
 #include "hub/hubctl.h"
 #include "store/inbox.h"
 #include "store/referrals.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -410,14 +411,11 @@ add_followup(void *arg, const uint8_t id[ENVELOPE_ID_LEN])
 	return 0;
 }
 
-/* Jansson keeps personal data in its own heap; wipe a dump before free. */
+/* Dumps hold personal data: wiped as they are freed. */
 static void
 wipe_free(char *s)
 {
-	if (s != NULL) {
-		sodium_memzero(s, strlen(s));
-		free(s);
-	}
+	jsonmem_free(s);
 }
 
 int

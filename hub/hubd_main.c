@@ -23,6 +23,7 @@
 #include "store/schema.h"
 #include "util/conf.h"
 #include "util/daemon.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/sandbox.h"
 
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 	int rc = 1, c;
 
 	log_init("hubd");
+	jsonmem_init();
 	if ((c = daemon_args(argc, argv, "hubd", &config)) >= 0)
 		return c;
 	memset(&hd, 0, sizeof(hd));

@@ -28,6 +28,7 @@
 #include "store/schema.h"
 #include "util/conf.h"
 #include "util/daemon.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/sandbox.h"
 
@@ -392,6 +393,7 @@ main(int argc, char **argv)
 	pthread_t purge_thr;
 
 	log_init("smsd");
+	jsonmem_init();
 	if ((c = daemon_args(argc, argv, "smsd", &config)) >= 0)
 		return c;
 	memset(&sd, 0, sizeof(sd));

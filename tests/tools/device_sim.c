@@ -28,6 +28,7 @@
 #include "store/outbox.h"
 #include "store/schema.h"
 #include "util/file.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 
 static int
@@ -88,6 +89,7 @@ main(int argc, char **argv)
 	int rc = 1;
 
 	log_init("device_sim");
+	jsonmem_init();
 	if (argc < 5 || secmem_init() != 0) {
 		fprintf(
 		    stderr, "usage: device_sim BUNDLE DB DBKEY COMMAND ...\n");

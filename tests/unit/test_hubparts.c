@@ -11,6 +11,7 @@
 #include "store/referrals.h"
 #include "store/schema.h"
 #include "util/file.h"
+#include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -211,6 +212,9 @@ main(void)
 	    cmocka_unit_test(inbox_and_index),
 	};
 
+	/* Every JSON allocation of this test goes through the wiping
+	 * allocator, as in the programs. */
+	jsonmem_init();
 	if (sodium_init() < 0)
 		return 1;
 	log_quiet(1);
