@@ -109,6 +109,20 @@ assert r["status"] in ("new", "exported")
 PY
 check "exported referral is marked exported" sh -c \
 	"$HUBCTL list --passphrase-file $PASS | grep -q '$ref1.*exported'"
+check "export --spoke filters by spoke" sh -c \
+	"$HUBCTL export --format json --spoke west --passphrase-file $PASS 2>/dev/null | python3 -c 'import json,sys; assert json.load(sys.stdin) == []'"
+check "export --since filters by time" sh -c \
+	"$HUBCTL export --format json --since 2999-01-01 --passphrase-file $PASS 2>/dev/null | python3 -c 'import json,sys; assert json.load(sys.stdin) == []'"
+check "export with an unknown format is a usage error" sh -c \
+	"$HUBCTL export --format xml --passphrase-file $PASS >/dev/null 2>&1; test \$? -eq 2"
+check "assign moves a referral to another spoke" sh -c \
+	"$HUBCTL assign $ref1 west >/dev/null 2>&1 && $HUBCTL list --passphrase-file $PASS | grep -q '$ref1.*west'"
+check "assign to a spoke not in the table is refused" sh -c \
+	"! $HUBCTL assign $ref1 nowhere >/dev/null 2>&1"
+check "a reference with a typo is a clear error" sh -c \
+	"! $HUBCTL show 0000-0000-0000-1 --passphrase-file $PASS > $T/typo.txt 2>&1 && grep -q 'not a valid reference' $T/typo.txt"
+check "a typed reference is read in any case, with O for 0" sh -c \
+	"$HUBCTL show \$(echo $ref1 | tr 'A-Z0' 'a-zO') --passphrase-file $PASS 2>/dev/null | grep -q 'Reference: $ref1'"
 
 # The same envelope posted twice is stored once, with the same receipt.
 dupref=$("$TOOLS/refgen")
