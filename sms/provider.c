@@ -81,6 +81,23 @@ sms_set_number(char out[SMS_MAX_NUMBER + 1], const char *in)
 }
 
 int
+sms_number_international(char num[SMS_MAX_NUMBER + 1], const char *country_code)
+{
+	char tmp[SMS_MAX_NUMBER + 1];
+	int n;
+
+	if (country_code == NULL || country_code[0] == '\0' || num[0] != '0' ||
+	    num[1] == '0')
+		return 0;
+	n = snprintf(tmp, sizeof(tmp), "+%s%s", country_code, num + 1);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -1;
+	memcpy(num, tmp, (size_t)n + 1);
+	sodium_memzero(tmp, sizeof(tmp));
+	return 0;
+}
+
+int
 sms_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

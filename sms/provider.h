@@ -124,6 +124,15 @@ void sms_inbound_wipe(struct sms_inbound *in);
  * becomes '+') and at least SMS_MIN_NUMBER digits, SMS_MAX_NUMBER
  * characters in all. */
 int sms_set_number(char out[SMS_MAX_NUMBER + 1], const char *in);
+/*
+ * A number in national form ("07700900123") rewritten in international
+ * form with the country code ("44" gives "+447700900123"), so one phone
+ * has one conversation whichever provider carried its message (Kannel
+ * passes what the network gave, Twilio always E.164). International
+ * numbers and short codes are left as they are. -1 if it would not fit.
+ */
+int sms_number_international(
+    char num[SMS_MAX_NUMBER + 1], const char *country_code);
 /* Valid UTF-8 without NUL, at most SMS_MAX_TEXT bytes: 0, else
  * SMS_EBADREQ or SMS_ETOOBIG. */
 int sms_set_text(char out[SMS_MAX_TEXT + 1], const char *in, size_t len);

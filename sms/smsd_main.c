@@ -48,6 +48,7 @@ struct smsd_conf {
 	char secrets[CONF_STR];
 	char content[CONF_STR];
 	char language[16];
+	char country_code[4];
 	char user[64];
 	char consent_words[DIALOG_WORDS_MAX];
 	char exit_word[32];
@@ -75,6 +76,7 @@ struct route {
 
 struct smsd {
 	struct route routes[NPROVIDERS];
+	const char *country_code;
 	struct dialog *dialog;
 	/* The dialog's connection: one transaction at a time. */
 	pthread_mutex_t lock;
@@ -113,6 +115,9 @@ conf_handler(
 		rc = conf_str(c->content, sizeof(c->content), value);
 	else if (IS("smsd", "language"))
 		rc = conf_str(c->language, sizeof(c->language), value);
+	else if (IS("smsd", "country_code"))
+		rc = conf_digits(
+		    c->country_code, sizeof(c->country_code), value);
 	else if (IS("smsd", "user"))
 		rc = conf_str(c->user, sizeof(c->user), value);
 	else if (IS("smsd", "consent_words"))
@@ -169,6 +174,8 @@ load_conf(const char *path, struct smsd_conf *c)
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
 	c->port = 8444;
 	snprintf(c->language, sizeof(c->language), "en");
+	/* A London service: numbers in national form are UK numbers. */
+	snprintf(c->country_code, sizeof(c->country_code), "44");
 	c->workers = SERVER_DEF_WORKERS;
 	c->read_timeout_ms = 5000;
 	c->request_timeout_ms = 15000;
@@ -243,6 +250,11 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 	rc = r->p->verify_and_parse(&r->cfg, &h, in);
 	if (rc != 0) {
 		ret = http_error_json(resp, rc, sms_error_code(rc));
+		goto out;
+	}
+	if (sms_number_international(in->from, sd->country_code) != 0 ||
+	    sms_number_international(in->to, sd->country_code) != 0) {
+		ret = http_error_json(resp, 400, "bad_number");
 		goto out;
 	}
 	pthread_mutex_lock(&sd->lock);
@@ -454,6 +466,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sd.routes[2].cfg.max_skew = conf.json_max_skew;
+	sd.country_code = conf.country_code;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.addr = conf.listen;

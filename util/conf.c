@@ -29,6 +29,15 @@ conf_int(int *dst, const char *value, int lo, int hi)
 }
 
 int
+conf_digits(char *dst, size_t cap, const char *value)
+{
+	for (size_t i = 0; value[i] != '\0'; i++)
+		if (value[i] < '0' || value[i] > '9')
+			return -1;
+	return conf_str(dst, cap, value);
+}
+
+int
 conf_bool(int *dst, const char *value)
 {
 	static const char *const yes[] = {"true", "yes", "on", "1"};

@@ -6,6 +6,8 @@
 /* Value checks for inih handlers: 0 when the value fits, -1 if not. */
 int conf_str(char *dst, size_t cap, const char *value);
 int conf_int(int *dst, const char *value, int lo, int hi);
+/* Only the digits 0-9 (or nothing), fitting in cap. */
+int conf_digits(char *dst, size_t cap, const char *value);
 /* "true"/"yes"/"on"/"1" or "false"/"no"/"off"/"0". */
 int conf_bool(int *dst, const char *value);
 

@@ -124,6 +124,14 @@ BAD=$(echo "$REF" | sed 's/.$/0/')
 r=$(send kannel $N2 "REF $BAD" k4)
 expect "REF with a wrong check symbol: asked again" "$r" 'does not look right'
 
+# One phone, two providers: Kannel passes the national form, Twilio E.164.
+r=$(send kannel 07700900666 Hello k30)
+expect "kannel: national number starts a conversation" "$r" '^200 Thanks for your message'
+r=$(send twilio +447700900666 AGREE)
+expect "the same phone through Twilio continues it" "$r" 'Did it happen in London'
+r=$(send kannel 07700900666 STOP k31)
+expect "STOP through either provider ends it" "$r" 'Stopped'
+
 # Generic JSON hook: a message and a replay.
 N3=+447700900333
 r=$(send json $N3 hi j1)
