@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
 #include <sodium.h>
 
 #include "crypto/envelope.h"
@@ -18,6 +17,7 @@
 #include "crypto/secmem.h"
 #include "crypto/sig.h"
 #include "net/http.h"
+#include "net/netconf.h"
 #include "net/server.h"
 #include "store/inbox.h"
 #include "store/schema.h"
@@ -29,19 +29,13 @@
 
 #define CONF_STR 512
 #define RESP_JSON_MAX 256
+#define HUBD_PORT 8443
 
 struct hubd_conf {
-	char listen[64];
-	int port;
-	char tls_cert[CONF_STR];
-	char tls_key[CONF_STR];
+	struct netconf net;
 	char sign_key[CONF_STR];
 	char inbox[CONF_STR];
 	char inbox_key[CONF_STR];
-	char user[64];
-	int workers;
-	int read_timeout_ms;
-	int request_timeout_ms;
 	int bad;
 };
 
@@ -62,28 +56,14 @@ conf_handler(
 
 	if (strcmp(section, "hubd") != 0)
 		return 1; /* other programs' sections */
-	if (strcmp(name, "listen") == 0)
-		rc = conf_str(c->listen, sizeof(c->listen), value);
-	else if (strcmp(name, "port") == 0)
-		rc = conf_int(&c->port, value, 0, 65535);
-	else if (strcmp(name, "tls_cert") == 0)
-		rc = conf_str(c->tls_cert, sizeof(c->tls_cert), value);
-	else if (strcmp(name, "tls_key") == 0)
-		rc = conf_str(c->tls_key, sizeof(c->tls_key), value);
-	else if (strcmp(name, "sign_key") == 0)
+	if (netconf_set(&c->net, name, value, &c->bad))
+		return !c->bad;
+	if (strcmp(name, "sign_key") == 0)
 		rc = conf_str(c->sign_key, sizeof(c->sign_key), value);
 	else if (strcmp(name, "inbox") == 0)
 		rc = conf_str(c->inbox, sizeof(c->inbox), value);
 	else if (strcmp(name, "inbox_key") == 0)
 		rc = conf_str(c->inbox_key, sizeof(c->inbox_key), value);
-	else if (strcmp(name, "user") == 0)
-		rc = conf_str(c->user, sizeof(c->user), value);
-	else if (strcmp(name, "workers") == 0)
-		rc = conf_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
-	else if (strcmp(name, "read_timeout_ms") == 0)
-		rc = conf_int(&c->read_timeout_ms, value, 100, 600000);
-	else if (strcmp(name, "request_timeout_ms") == 0)
-		rc = conf_int(&c->request_timeout_ms, value, 100, 600000);
 	else {
 		log_err("config: unknown setting [hubd] %s", name);
 		c->bad = 1;
@@ -100,33 +80,16 @@ conf_handler(
 static int
 load_conf(const char *path, struct hubd_conf *c)
 {
-	int line;
-
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
-	c->port = 8443;
-	c->workers = SERVER_DEF_WORKERS;
-	c->read_timeout_ms = 5000;
-	c->request_timeout_ms = 15000;
-	line = ini_parse(path, conf_handler, c);
-	if (line < 0) {
-		log_err("%s: cannot read", path);
+	netconf_defaults(&c->net, HUBD_PORT);
+	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
 		return -1;
-	}
-	if (line > 0 || c->bad) {
-		log_err("%s: error on line %d", path, line);
-		return -1;
-	}
 	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
 	    c->inbox_key[0] == '\0') {
 		log_err("%s: sign_key, inbox and inbox_key are required", path);
 		return -1;
 	}
-	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		log_err("%s: tls_cert and tls_key go together", path);
-		return -1;
-	}
-	return 0;
+	return netconf_check(&c->net, path);
 }
 
 static int
@@ -282,20 +245,14 @@ main(int argc, char **argv)
 		0) != 0)
 		goto out;
 	memset(&sc, 0, sizeof(sc));
-	sc.addr = conf.listen;
-	sc.port = (uint16_t)conf.port;
-	sc.cert_path = conf.tls_cert[0] != '\0' ? conf.tls_cert : NULL;
-	sc.key_path = conf.tls_key[0] != '\0' ? conf.tls_key : NULL;
+	netconf_server(&conf.net, &sc);
 	sc.handler = handle;
 	sc.ctx = &hd;
-	sc.workers = conf.workers;
-	sc.idle_ms = conf.read_timeout_ms;
-	sc.request_ms = conf.request_timeout_ms;
 	sc.max_body = ENVELOPE_MAX;
 	srv = server_new(&sc);
 	if (srv == NULL)
 		goto out;
-	if (daemon_drop_privileges(conf.user) != 0)
+	if (daemon_drop_privileges(conf.net.user) != 0)
 		goto out;
 	hd.db = db_open(conf.inbox, dbkey, &schema_hub);
 	sodium_free(dbkey);
@@ -306,7 +263,7 @@ main(int argc, char **argv)
 		goto out;
 	if (sandbox_enter() != 0)
 		goto out;
-	log_info("listening on %s port %u (%s)", conf.listen,
+	log_info("listening on %s port %u (%s)", conf.net.listen,
 	    (unsigned)server_port(srv), sc.cert_path != NULL ? "TLS" : "plain");
 	rc = server_run(srv) == 0 ? 0 : 1;
 out:

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ini.h>
 #include <sodium.h>
 
 #include "crypto/bundle.h"
@@ -20,6 +19,7 @@
 #include "crypto/secmem.h"
 #include "net/forwarder.h"
 #include "net/http.h"
+#include "net/netconf.h"
 #include "net/server.h"
 #include "sms/dialog.h"
 #include "sms/provider.h"
@@ -33,15 +33,13 @@
 #include "util/sandbox.h"
 
 #define CONF_STR 512
+#define SMSD_PORT 8444
 #define NPROVIDERS 3
 #define PURGE_EVERY_MS 60000
 #define ALLOW_TEXT_MAX 512
 
 struct smsd_conf {
-	char listen[64];
-	int port;
-	char tls_cert[CONF_STR];
-	char tls_key[CONF_STR];
+	struct netconf net;
 	char bundle[CONF_STR];
 	char database[CONF_STR];
 	char database_key[CONF_STR];
@@ -49,12 +47,8 @@ struct smsd_conf {
 	char content[CONF_STR];
 	char language[16];
 	char country_code[4];
-	char user[64];
 	char consent_words[DIALOG_WORDS_MAX];
 	char exit_word[32];
-	int workers;
-	int read_timeout_ms;
-	int request_timeout_ms;
 	int idle_hours;
 	int link_keep_days;
 	int sender_max;
@@ -95,15 +89,10 @@ conf_handler(
 	int rc = -1;
 
 #define IS(s, n) (strcmp(section, s) == 0 && strcmp(name, n) == 0)
-	if (IS("smsd", "listen"))
-		rc = conf_str(c->listen, sizeof(c->listen), value);
-	else if (IS("smsd", "port"))
-		rc = conf_int(&c->port, value, 0, 65535);
-	else if (IS("smsd", "tls_cert"))
-		rc = conf_str(c->tls_cert, sizeof(c->tls_cert), value);
-	else if (IS("smsd", "tls_key"))
-		rc = conf_str(c->tls_key, sizeof(c->tls_key), value);
-	else if (IS("smsd", "device_bundle"))
+	if (strcmp(section, "smsd") == 0 &&
+	    netconf_set(&c->net, name, value, &c->bad))
+		return !c->bad;
+	if (IS("smsd", "device_bundle"))
 		rc = conf_str(c->bundle, sizeof(c->bundle), value);
 	else if (IS("smsd", "database"))
 		rc = conf_str(c->database, sizeof(c->database), value);
@@ -118,19 +107,11 @@ conf_handler(
 	else if (IS("smsd", "country_code"))
 		rc = conf_digits(
 		    c->country_code, sizeof(c->country_code), value);
-	else if (IS("smsd", "user"))
-		rc = conf_str(c->user, sizeof(c->user), value);
 	else if (IS("smsd", "consent_words"))
 		rc =
 		    conf_str(c->consent_words, sizeof(c->consent_words), value);
 	else if (IS("smsd", "exit_word"))
 		rc = conf_str(c->exit_word, sizeof(c->exit_word), value);
-	else if (IS("smsd", "workers"))
-		rc = conf_int(&c->workers, value, 1, SERVER_MAX_WORKERS);
-	else if (IS("smsd", "read_timeout_ms"))
-		rc = conf_int(&c->read_timeout_ms, value, 100, 600000);
-	else if (IS("smsd", "request_timeout_ms"))
-		rc = conf_int(&c->request_timeout_ms, value, 100, 600000);
 	else if (IS("smsd", "idle_timeout_hours"))
 		rc = conf_int(&c->idle_hours, value, 1, 24 * 30);
 	else if (IS("smsd", "link_keep_days"))
@@ -168,26 +149,13 @@ conf_handler(
 static int
 load_conf(const char *path, struct smsd_conf *c)
 {
-	int line;
-
 	memset(c, 0, sizeof(*c));
-	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
-	c->port = 8444;
+	netconf_defaults(&c->net, SMSD_PORT);
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");
-	c->workers = SERVER_DEF_WORKERS;
-	c->read_timeout_ms = 5000;
-	c->request_timeout_ms = 15000;
-	line = ini_parse(path, conf_handler, c);
-	if (line < 0) {
-		log_err("%s: cannot read", path);
+	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
 		return -1;
-	}
-	if (line > 0 || c->bad) {
-		log_err("%s: error on line %d", path, line);
-		return -1;
-	}
 	if (c->bundle[0] == '\0' || c->database[0] == '\0' ||
 	    c->database_key[0] == '\0' || c->secrets[0] == '\0' ||
 	    c->content[0] == '\0') {
@@ -196,10 +164,8 @@ load_conf(const char *path, struct smsd_conf *c)
 		    path);
 		return -1;
 	}
-	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		log_err("%s: tls_cert and tls_key go together", path);
+	if (netconf_check(&c->net, path) != 0)
 		return -1;
-	}
 	if (!c->twilio && !c->kannel && !c->json) {
 		log_err("%s: enable at least one of [twilio] [kannel] [json]",
 		    path);
@@ -469,20 +435,14 @@ main(int argc, char **argv)
 	sd.country_code = conf.country_code;
 
 	memset(&sc, 0, sizeof(sc));
-	sc.addr = conf.listen;
-	sc.port = (uint16_t)conf.port;
-	sc.cert_path = conf.tls_cert[0] != '\0' ? conf.tls_cert : NULL;
-	sc.key_path = conf.tls_key[0] != '\0' ? conf.tls_key : NULL;
+	netconf_server(&conf.net, &sc);
 	sc.handler = handle;
 	sc.ctx = &sd;
-	sc.workers = conf.workers;
-	sc.idle_ms = conf.read_timeout_ms;
-	sc.request_ms = conf.request_timeout_ms;
 	sc.max_body = SMS_MAX_BODY;
 	sd.srv = server_new(&sc);
 	if (sd.srv == NULL)
 		goto out;
-	if (daemon_drop_privileges(conf.user) != 0)
+	if (daemon_drop_privileges(conf.net.user) != 0)
 		goto out;
 
 	db = db_open(conf.database, dbkey, &schema_device);
@@ -529,7 +489,7 @@ main(int argc, char **argv)
 		goto out;
 	if (sandbox_enter() != 0)
 		goto out;
-	log_info("listening on %s port %u (%s)", conf.listen,
+	log_info("listening on %s port %u (%s)", conf.net.listen,
 	    (unsigned)server_port(sd.srv),
 	    sc.cert_path != NULL ? "TLS" : "plain");
 	rc = server_run(sd.srv) == 0 ? 0 : 1;

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ini.h>
+
 #include "util/conf.h"
+#include "util/log.h"
 
 int
 conf_str(char *dst, size_t cap, const char *value)
@@ -54,4 +57,22 @@ conf_bool(int *dst, const char *value)
 		}
 	}
 	return -1;
+}
+
+int
+conf_parse(const char *path,
+    int (*handler)(void *, const char *, const char *, const char *),
+    void *user, const int *bad)
+{
+	int line = ini_parse(path, handler, user);
+
+	if (line < 0) {
+		log_err("%s: cannot read", path);
+		return -1;
+	}
+	if (line > 0 || *bad) {
+		log_err("%s: error on line %d", path, line);
+		return -1;
+	}
+	return 0;
 }

@@ -11,4 +11,12 @@ int conf_digits(char *dst, size_t cap, const char *value);
 /* "true"/"yes"/"on"/"1" or "false"/"no"/"off"/"0". */
 int conf_bool(int *dst, const char *value);
 
+/*
+ * ini_parse with the errors said once: the file unreadable, or the first
+ * bad line (the handler logs what was wrong and sets *bad).
+ */
+int conf_parse(const char *path,
+    int (*handler)(void *, const char *, const char *, const char *),
+    void *user, const int *bad);
+
 #endif

@@ -56,6 +56,15 @@ allow = 127.0.0.1 ::1
 [json]
 enabled = true
 EOF2
+# Configuration mistakes stop smsd at once with a clear message.
+sed 's/^port = .*/port = not-a-number/' "$S/smsd.conf" >"$T/bad1.conf"
+printf '[smsd]\nlisten = 127.0.0.1\ncolour = blue\n' >"$T/bad2.conf"
+check "smsd refuses a bad port value, naming it" sh -c \
+	"! $BIN/smsd --config $T/bad1.conf 2>$T/bad1.log && grep -q 'bad value for port' $T/bad1.log"
+check "smsd refuses an unknown setting, naming it" sh -c \
+	"! $BIN/smsd --config $T/bad2.conf 2>$T/bad2.log && grep -q 'unknown setting \[smsd\] colour' $T/bad2.log"
+check "smsd refuses a missing configuration file" sh -c \
+	"! $BIN/smsd --config $T/none.conf 2>$T/bad3.log && grep -q 'cannot read' $T/bad3.log"
 chown -R nobody "$S"
 spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
 SMSD_PID=$LAST_PID
