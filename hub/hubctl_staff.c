@@ -761,13 +761,31 @@ hubctl_withdraw(struct hubctl *h, int argc, char **argv)
 	struct staff_opts o;
 	struct referrals_row r;
 
+	char ref[REFCODE_BUFLEN];
+	int found;
+
 	if (staff_parse(h, argc, argv, &o, "e", 1) != 0)
 		return 2;
-	if (ingest(h) != 0 || find_ref(h, argv[optind], &r) != 0)
+	if (refcode_parse(ref, sizeof(ref), argv[optind]) != 0) {
+		log_err("not a valid reference code (check each character)");
 		return 1;
-	if (referrals_withdraw(h->db, r.ref, db_now_ms(), "staff") != 0)
+	}
+	if (ingest(h) != 0)
 		return 1;
-	printf("Withdrawn %s; its personal data is deleted.\n", r.ref);
+	found = referrals_get(h->db, ref, &r);
+	if (found < 0)
+		return 1;
+	/* A person may phone before their kiosk's referral has reached the
+	 * hub: the withdrawal is recorded now and applied on arrival. */
+	if (referrals_withdraw(h->db, ref, db_now_ms(), "staff") != 0)
+		return 1;
+	if (found == 0)
+		printf("Withdrawn %s; its personal data is deleted.\n", ref);
+	else
+		printf("Withdrawal of %s recorded. That referral has not "
+		       "reached the hub yet; its personal data will be "
+		       "deleted as it arrives.\n",
+		    ref);
 	return 0;
 }
 

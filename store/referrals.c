@@ -350,8 +350,6 @@ referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n)
 	static const char *const sql[] = {
 	    "DELETE FROM followups WHERE received_at < ?1",
 	    "DELETE FROM referrals WHERE received_at < ?1",
-	    "DELETE FROM withdrawals WHERE withdrawn_at < ?1 AND ref NOT "
-	    "IN (SELECT ref FROM referrals)",
 	    "DELETE FROM envelopes WHERE received_at < ?1",
 	};
 	sqlite3_stmt *st = NULL;
@@ -365,7 +363,7 @@ referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n)
 		sqlite3_bind_int64(st, 1, cutoff_ms);
 		if (run(db, st, "purge") != 0)
 			goto fail;
-		if (i == 3)
+		if (i == 2)
 			*n = sqlite3_changes(db_handle(db));
 	}
 	if (db_commit(db) != 0)

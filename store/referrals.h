@@ -70,7 +70,9 @@ int referrals_each_followup(struct db *db, const char *ref,
     void *arg);
 
 /* Delete everything received before cutoff_ms; *n gets the count of
- * envelopes removed. */
+ * envelopes removed. Withdrawals are kept (a reference and a time, no
+ * personal data): a referral delayed past the cutoff must still be
+ * deleted when it arrives. */
 int referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n);
 
 /* Envelopes stored but not yet opened by staff. */

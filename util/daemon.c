@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -92,6 +93,12 @@ daemon_drop_privileges(const char *user)
 	}
 	if (setuid(0) == 0) {
 		log_err("could regain root after dropping it; stopping");
+		return -1;
+	}
+	/* Changing uid resets "dumpable" to fs.suid_dumpable: set it again
+	 * so a host with suid_dumpable = 1 cannot have our memory read. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		log_err("cannot mark the process non-dumpable");
 		return -1;
 	}
 	log_info("running as %s", user);

@@ -19,6 +19,17 @@ timefmt_iso(int64_t ms, char *out, size_t cap)
 	return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+/* sscanf's %d also takes spaces and signs: check the shape first. */
+static int
+shape_ok(const char *in, const char *shape)
+{
+	for (; *shape != '\0'; in++, shape++) {
+		if (*shape == 'd' ? (*in < '0' || *in > '9') : *in != *shape)
+			return 0;
+	}
+	return *in == '\0';
+}
+
 int
 timefmt_parse(const char *in, int64_t *ms)
 {
@@ -27,6 +38,10 @@ timefmt_parse(const char *in, int64_t *ms)
 	size_t len = strlen(in);
 	time_t t;
 
+	if (!shape_ok(in, "dddd-dd-dd") &&
+	    !shape_ok(in, "dddd-dd-ddTdd:dd:ddZ") &&
+	    !shape_ok(in, "dddd-dd-ddTdd:dd:dd.dddZ"))
+		return -1;
 	if (len == 10) {
 		if (sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
 			return -1;
@@ -42,7 +57,7 @@ timefmt_parse(const char *in, int64_t *ms)
 		return -1;
 	}
 	if ((size_t)used != len || y < 1970 || y > 9999 || mo < 1 || mo > 12 ||
-	    d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || frac < 0 ||
+	    d < 1 || d > 31 || h > 23 || mi > 59 || s > 59 || frac < 0 ||
 	    h < 0 || mi < 0 || s < 0)
 		return -1;
 	memset(&tm, 0, sizeof(tm));

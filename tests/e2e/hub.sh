@@ -27,6 +27,8 @@ check "curl with the pin and the hostname" sh -c \
 check "hubd runs as nobody" sh -c "ps -o user= -p $HUBD_PID | grep -q nobody"
 check "hubd is confined by seccomp with no_new_privs" sh -c \
 	"grep -q '^Seccomp:[[:space:]]*2' /proc/$HUBD_PID/status && grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$HUBD_PID/status"
+check "hubd stays non-dumpable after the drop (/proc owned by root)" sh -c \
+	"test \"\$(stat -c %U /proc/$HUBD_PID/environ)\" = root"
 check "hubd has core dumps off" sh -c "grep -q '^Max core file size *0 *0' /proc/$HUBD_PID/limits"
 check "openssl s_client negotiates TLS 1.2" sh -c \
 	"echo | openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -CAfile $HUB/tls.crt 2>/dev/null | grep -q 'Protocol  *: TLSv1.2'"
@@ -198,6 +200,17 @@ check "withdrawn: show has no personal data" sh -c \
 $HUBCTL export --format json --passphrase-file "$PASS" >"$T/export2.json" 2>/dev/null
 check "withdrawn: export leaves personal data out" sh -c \
 	"! grep -q 'Przyk' $T/export2.json && ! grep -q 447700900456 $T/export2.json && grep -q '\"withdrawn\"' $T/export2.json"
+
+# Staff record a withdrawal for a referral still on its way: it is
+# deleted when it arrives.
+late=$("$TOOLS/refgen")
+check "staff withdrawal before the referral arrives is recorded" sh -c \
+	"$HUBCTL withdraw $late --passphrase-file $PASS 2>/dev/null | grep -q 'not reached the hub yet'"
+sed -e "s/$ref1/$late/" -e 's/Ala Przykład/Late Person/' "$T/p1.json" >"$T/late.json"
+sim put "$T/late.json" >/dev/null
+sim flush 10 >/dev/null
+check "the late referral arrives already withdrawn, without its data" sh -c \
+	"$HUBCTL list --passphrase-file $PASS 2>/dev/null | grep -q '$late.*withdrawn' && ! $HUBCTL export --format json --passphrase-file $PASS 2>/dev/null | grep -q 'Late Person'"
 
 # Malformed HTTP: answered 4xx, hubd keeps serving.
 python3 - "$PORT" "$HUB/tls.crt" >"$T/malformed.log" 2>&1 <<'PY'

@@ -60,6 +60,13 @@ time_format(void **state)
 	assert_int_not_equal(timefmt_parse("2023-13-01", &ms), 0);
 	assert_int_not_equal(timefmt_parse("yesterday", &ms), 0);
 	assert_int_not_equal(timefmt_parse("2023-11-14T22:13:20+01", &ms), 0);
+	/* sscanf's %d would take spaces and signs: only digits are dates. */
+	assert_int_not_equal(timefmt_parse("2023-11- 4", &ms), 0);
+	assert_int_not_equal(timefmt_parse("2023-+1-14", &ms), 0);
+	assert_int_not_equal(timefmt_parse("2023-11-14T-0:13:20Z", &ms), 0);
+	assert_int_not_equal(timefmt_parse("2023-11-14T22:13:20.+12Z", &ms), 0);
+	/* No second 60 (it would roll into the next minute, or day). */
+	assert_int_not_equal(timefmt_parse("2023-11-14T22:13:60Z", &ms), 0);
 	assert_int_not_equal(timefmt_iso(1, buf, 5), 0);
 }
 
@@ -198,6 +205,16 @@ inbox_and_index(void **state)
 	assert_int_equal(referrals_purge(db, 1000, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(referrals_get(db, row.ref, &back), 1);
+	/* The withdrawal outlives the purge: a late copy of the referral
+	 * arriving now is shredded as it is indexed. */
+	assert_int_equal(
+	    inbox_store(db, &hdr, env, sizeof(env), 2000, r1, out, &at),
+	    INBOX_NEW);
+	row.received_at = 2000;
+	assert_int_equal(referrals_add(db, &row), 0);
+	assert_int_equal(
+	    referrals_envelope(db, hdr.envelope_id, &got, &len, d2.device_id),
+	    1);
 	db_close(db);
 	testutil_rmdir(dir);
 }
