@@ -58,7 +58,7 @@
  * the forwarder thread needs another one. The seal callback runs inside
  * dialog_handle's transaction and must write the envelope through the
  * same connection without beginning a transaction of its own
- * (outbox_put does exactly that; see sms/sealer.h).
+ * (outbox_put does exactly that; see store/sealer.h).
  */
 
 #define DIALOG_KEY_LEN 32 /* the device secret keying the state table */

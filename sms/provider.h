@@ -138,7 +138,6 @@ int sms_number_international(
 int sms_set_text(char out[SMS_MAX_TEXT + 1], const char *in, size_t len);
 /* 1..SMS_MAX_ID of [A-Za-z0-9._:-]. */
 int sms_set_id(char out[SMS_MAX_ID + 1], const char *in);
-int sms_utf8_valid(const char *s, size_t len);
 /* Does a Content-Type name this media type (parameters ignored)? */
 int sms_media_type_is(const char *content_type, const char *type);
 int64_t sms_now(const struct sms_http *req);

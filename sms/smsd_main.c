@@ -23,8 +23,9 @@
 #include "net/server.h"
 #include "sms/dialog.h"
 #include "sms/provider.h"
-#include "sms/sealer.h"
+#include "store/sealer.h"
 #include "sms/secrets.h"
+#include "store/dbkey.h"
 #include "store/schema.h"
 #include "util/conf.h"
 #include "util/daemon.h"
@@ -326,31 +327,6 @@ split_allow(char *text, const char **out, size_t max, size_t *n)
 	return 0;
 }
 
-/*
- * The database key: created on first start (no database yet) so an
- * operator never handles it; with a database present, a missing key is
- * an error, never a reason to make a new one.
- */
-static int
-db_key(const struct smsd_conf *c, uint8_t *key)
-{
-	if (access(c->database_key, F_OK) != 0) {
-		if (access(c->database, F_OK) == 0) {
-			log_err("%s is missing but %s exists; refusing to "
-				"create a new key",
-			    c->database_key, c->database);
-			return -1;
-		}
-		randombytes_buf(key, DB_KEY_LEN);
-		if (keys_save(c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN,
-			NULL, 0, NULL) != 0)
-			return -1;
-		log_info("created a new database key");
-	}
-	return keys_load(
-	    c->database_key, KEYS_SYMMETRIC, key, DB_KEY_LEN, NULL, 0);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -398,7 +374,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	b = bundle_load(conf.bundle);
-	if (b == NULL || db_key(&conf, dbkey) != 0)
+	if (b == NULL ||
+	    dbkey_load_or_create(conf.database, conf.database_key, dbkey) != 0)
 		goto out;
 
 	sd.routes[0] =

@@ -9,6 +9,7 @@
 #include "sms/provider.h"
 #include "sms/twilio.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #define TWILIO_MAC_LEN 20
 #define TWILIO_FORM "application/x-www-form-urlencoded"
@@ -245,7 +246,7 @@ format_reply(const char *text, char *out, size_t cap, const char **content_type)
 			goto toolong;
 		return 0;
 	}
-	if (!sms_utf8_valid(text, strlen(text))) {
+	if (!utf8_valid(text, strlen(text))) {
 		log_err("twilio: reply text is not UTF-8");
 		return -1;
 	}

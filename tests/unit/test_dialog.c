@@ -10,7 +10,7 @@
 #include "crypto/refcode.h"
 #include "sms/dialog.h"
 #include "sms/provider.h"
-#include "sms/sealer.h"
+#include "store/sealer.h"
 #include "store/conversation.h"
 #include "store/db.h"
 #include "store/outbox.h"

@@ -1,5 +1,5 @@
-#ifndef SMS_SEALER_H
-#define SMS_SEALER_H
+#ifndef STORE_SEALER_H
+#define STORE_SEALER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -8,18 +8,18 @@
 #include "store/db.h"
 
 /*
- * The dialog's seal callback for smsd: seal the payload to the hub with
- * the device bundle's keys, sign it, and put it in the outbox through the
- * dialog's own database connection, inside the dialog's transaction (so
- * the envelope is queued if and only if the conversation state change
- * commits). Fill it from a struct bundle:
+ * Seal a payload to the hub with the device bundle's keys, sign it, and
+ * put it in the outbox through the caller's database connection, inside
+ * the caller's transaction if one is open (smsd's dialog: the envelope is
+ * queued if and only if the conversation state change commits; kioskd:
+ * one envelope per submitted visit). Fill it from a struct bundle:
  *
  *   struct sealer s = {dialog_db, b->device_id, b->sign_sk, b->hub_box_pk};
  *   cfg.seal = sealer_outbox;
  *   cfg.seal_ctx = &s;
  */
 struct sealer {
-	struct db *db; /* the same connection as dialog_cfg.db */
+	struct db *db; /* the caller's connection (smsd: dialog_cfg.db) */
 	const uint8_t *device_id; /* ENVELOPE_ID_LEN */
 	const uint8_t *sign_sk; /* crypto_sign_SECRETKEYBYTES, locked */
 	const uint8_t *hub_box_pk; /* crypto_box_PUBLICKEYBYTES */

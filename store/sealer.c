@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "sms/sealer.h"
+#include "store/sealer.h"
 #include "store/outbox.h"
 #include "util/log.h"
 
