@@ -1,0 +1,33 @@
+#ifndef KIOSK_FLOW_H
+#define KIOSK_FLOW_H
+
+#include <stdint.h>
+
+#include "kiosk/kiosk.h"
+#include "net/http.h"
+
+/*
+ * The visitor's way through the pages (docs/kiosk.md): one handler a
+ * route. kiosk.c has already checked Host, Origin, the cookie, the form
+ * and its CSRF token; a handler fills resp.
+ */
+struct flow_req {
+	struct kiosk *k;
+	const struct http_req *http;
+	const struct http_form *form; /* POST only */
+	int64_t now_ms;
+	struct http_resp *resp;
+	int owned; /* the request carries the live session's cookie */
+	int fresh; /* kiosk.c started the session for this request */
+};
+
+/* Answer the request; -1 makes it a 500. */
+int flow_dispatch(struct flow_req *r);
+
+/* An error page in the visitor's language (or the first one). */
+int flow_error(struct flow_req *r, int status, const char *what);
+
+/* Does this route accept a POST without a live session's token? */
+int flow_post_without_session(const char *path);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * kioskd: the walk-up kiosk. Serves the self-referral pages on loopback
+ * to Chromium under cage, holds one visitor's answers in locked memory,
+ * seals a referral to the hub on submit and queues it in the encrypted
+ * outbox for the forwarder, prints the receipt, and wipes the visitor on
+ * finish, quick exit or idle.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "crypto/bundle.h"
+#include "crypto/secmem.h"
+#include "kiosk/kconf.h"
+#include "kiosk/kiosk.h"
+#include "net/forwarder.h"
+#include "net/server.h"
+#include "store/dbkey.h"
+#include "store/schema.h"
+#include "util/daemon.h"
+#include "util/jsonmem.h"
+#include "util/log.h"
+#include "util/sandbox.h"
+
+#define TICK_MS 1000
+
+struct kioskd {
+	struct kiosk *k;
+	struct server *srv;
+	struct forwarder *fw;
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cv;
+	int stopping;
+};
+
+static int
+handle(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct kioskd *kd = ctx;
+
+	return kiosk_handle(kd->k, req, resp);
+}
+
+static void
+on_queued(void *arg)
+{
+	forwarder_wake(arg);
+}
+
+static void
+on_signal(void *arg)
+{
+	struct kioskd *kd = arg;
+
+	pthread_mutex_lock(&kd->stop_mu);
+	kd->stopping = 1;
+	pthread_cond_signal(&kd->stop_cv);
+	pthread_mutex_unlock(&kd->stop_mu);
+	server_stop(kd->srv);
+}
+
+/* A visitor who walked away is wiped even if no request ever comes. */
+static void *
+ticker(void *arg)
+{
+	struct kioskd *kd = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&kd->stop_mu);
+	while (!kd->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += TICK_MS / 1000;
+		pthread_cond_timedwait(&kd->stop_cv, &kd->stop_mu, &ts);
+		if (kd->stopping)
+			break;
+		pthread_mutex_unlock(&kd->stop_mu);
+		kiosk_tick(kd->k, db_now_ms());
+		pthread_mutex_lock(&kd->stop_mu);
+	}
+	pthread_mutex_unlock(&kd->stop_mu);
+	return NULL;
+}
+
+static void
+kiosk_cfg(const struct kconf *c, struct kiosk_config *kc, uint16_t port)
+{
+	memset(kc, 0, sizeof(*kc));
+	kc->content_dir = c->content;
+	kc->templates_dir = c->templates;
+	kc->static_dir = c->static_dir;
+	kc->languages = c->languages;
+	kc->allow_drafts = c->allow_drafts;
+	kc->easy_read = c->easy_read;
+	kc->venue_code = c->venue_code;
+	kc->service_number = c->service_number;
+	kc->service_number_display = c->service_number_display;
+	kc->printer = c->printer;
+	kc->paper_width = (size_t)c->paper_width;
+	kc->idle_warning_s = c->idle_warning_s;
+	kc->idle_grace_s = c->idle_grace_s;
+	kc->port = port;
+}
+
+static int
+usage(int rc)
+{
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: kioskd --config FILE\n"
+	    "       kioskd --check-config FILE\n"
+	    "Serves the self-referral kiosk on loopback (see docs/kiosk.md).\n"
+	    "--check-config reports every mistake in FILE and in what it\n"
+	    "names (content, templates, device bundle) and exits.\n");
+	return rc;
+}
+
+/* Everything --check-config can prove without starting. */
+static int
+check_config(const char *path)
+{
+	struct kconf conf;
+	struct kiosk_config kc;
+	struct kiosk *k = NULL;
+	struct bundle *b = NULL;
+	int rc = 1, bad = 0;
+
+	if (kconf_load(path, &conf) != 0)
+		bad = 1;
+	if (conf.bundle[0] != '\0' && (b = bundle_load(conf.bundle)) == NULL)
+		bad = 1;
+	if (conf.content[0] != '\0' && conf.templates[0] != '\0' &&
+	    conf.static_dir[0] != '\0' && conf.printer[0] != '\0') {
+		kiosk_cfg(&conf, &kc, (uint16_t)conf.net.port);
+		if ((k = kiosk_new(&kc)) == NULL)
+			bad = 1;
+	}
+	if (!bad) {
+		printf("%s: configuration ok (venue %s, %zu languages)\n", path,
+		    conf.venue_code, k->nlangs);
+		rc = 0;
+	}
+	kiosk_free(k);
+	bundle_free(b);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct kioskd kd;
+	struct kconf conf;
+	struct kiosk_config kc;
+	struct server_config sc;
+	struct forwarder_config fc;
+	struct daemon_signals sigs;
+	struct bundle *b = NULL;
+	struct db *db = NULL;
+	const char *config = NULL, *check = NULL;
+	uint8_t *dbkey = NULL;
+	int rc = 1, c, have_ticker = 0;
+	pthread_t tick_thr;
+
+	log_init("kioskd");
+	jsonmem_init();
+	while ((c = getopt_long(argc, argv, "c:C:h", longopts, NULL)) != -1) {
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'C')
+			check = optarg;
+		else
+			return usage(c == 'h' ? 0 : 2);
+	}
+	if (optind != argc || (config == NULL) == (check == NULL))
+		return usage(2);
+	if (secmem_init() != 0)
+		return 1;
+	if (check != NULL)
+		return check_config(check);
+
+	memset(&kd, 0, sizeof(kd));
+	memset(&sigs, 0, sizeof(sigs));
+	pthread_mutex_init(&kd.stop_mu, NULL);
+	pthread_cond_init(&kd.stop_cv, NULL);
+	if (kconf_load(config, &conf) != 0)
+		goto out;
+	daemon_block_signals();
+
+	/* Keys first, while still able to read them. */
+	if ((dbkey = sodium_malloc(DB_KEY_LEN)) == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if ((b = bundle_load(conf.bundle)) == NULL ||
+	    dbkey_load_or_create(conf.database, conf.database_key, dbkey) != 0)
+		goto out;
+
+	memset(&sc, 0, sizeof(sc));
+	netconf_server(&conf.net, &sc);
+	sc.handler = handle;
+	sc.ctx = &kd;
+	sc.max_body = HTTP_MAX_FORM;
+	sc.max_resp = KIOSK_PAGE_MAX;
+	if ((kd.srv = server_new(&sc)) == NULL)
+		goto out;
+	if (daemon_drop_privileges(conf.net.user) != 0)
+		goto out;
+	if ((db = db_open(conf.database, dbkey, &schema_device)) == NULL)
+		goto out;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.db_path = conf.database;
+	fc.db_key = dbkey;
+	fc.bundle = b;
+	fc.policy = OUTBOX_POLICY_DEFAULT;
+	fc.connect_timeout_ms = 5000;
+	fc.total_timeout_ms = 20000;
+	kd.fw = forwarder_new(&fc);
+	sodium_free(dbkey);
+	dbkey = NULL;
+	if (kd.fw == NULL)
+		goto out;
+
+	kiosk_cfg(&conf, &kc, server_port(kd.srv));
+	kc.db = db;
+	kc.bundle = b;
+	kc.on_queued = on_queued;
+	kc.on_queued_arg = kd.fw;
+	if ((kd.k = kiosk_new(&kc)) == NULL)
+		goto out;
+	if (forwarder_start(kd.fw) != 0)
+		goto out;
+	if (pthread_create(&tick_thr, NULL, ticker, &kd) != 0) {
+		log_err("cannot start the idle timer");
+		goto out;
+	}
+	have_ticker = 1;
+	if (daemon_signals_start(&sigs, on_signal, &kd) != 0)
+		goto out;
+	if (sandbox_enter() != 0)
+		goto out;
+	log_info("venue %s: listening on http://%s:%u/ (%zu languages)",
+	    conf.venue_code, conf.net.listen, (unsigned)server_port(kd.srv),
+	    kd.k->nlangs);
+	rc = server_run(kd.srv) == 0 ? 0 : 1;
+out:
+	daemon_signals_stop(&sigs);
+	if (have_ticker) {
+		pthread_mutex_lock(&kd.stop_mu);
+		kd.stopping = 1;
+		pthread_cond_signal(&kd.stop_cv);
+		pthread_mutex_unlock(&kd.stop_mu);
+		pthread_join(tick_thr, NULL);
+	}
+	forwarder_free(kd.fw);
+	server_free(kd.srv);
+	kiosk_free(kd.k);
+	db_close(db);
+	bundle_free(b);
+	sodium_free(dbkey);
+	pthread_cond_destroy(&kd.stop_cv);
+	pthread_mutex_destroy(&kd.stop_mu);
+	return rc;
+}
