@@ -84,8 +84,9 @@ bench: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
 
-# Programs to PREFIX/bin, content to PREFIX/share/rj/content, docs and
-# example service files to PREFIX/share/doc/rj (see docs/install.md).
+# Programs to PREFIX/bin, content to PREFIX/share/rj/content, the kiosk's
+# templates, static files and run-kiosk.sh to PREFIX/share/rj/kiosk, docs
+# and example service files to PREFIX/share/doc/rj (see docs/install.md).
 PREFIX ?= /usr/local
 DESTDIR ?=
 install: all
@@ -97,6 +98,12 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/rj/
 	install -m 0644 contrib/systemd/*.service \
 		$(DESTDIR)$(PREFIX)/share/doc/rj/systemd/
+	install -d $(DESTDIR)$(PREFIX)/share/rj/kiosk/templates \
+		$(DESTDIR)$(PREFIX)/share/rj/kiosk/static
+	install -m 0644 kiosk/templates/*.html \
+		$(DESTDIR)$(PREFIX)/share/rj/kiosk/templates/
+	install -m 0644 kiosk/static/* $(DESTDIR)$(PREFIX)/share/rj/kiosk/static/
+	install -m 0755 kiosk/run-kiosk.sh $(DESTDIR)$(PREFIX)/share/rj/kiosk/
 
 clean:
 	rm -rf build build-asan build-fuzz

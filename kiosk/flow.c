@@ -68,10 +68,12 @@ common(struct page *p, struct flow_req *r)
 	page_var(p, "dir", p->L->rtl ? "rtl" : "ltr");
 	page_var(p, "csrf", r->owned ? s->csrf : "");
 	page_var(p, "page", p->name);
+	page_var(p, "title", page_text(p, page_printf(p, "%s_title", p->name)));
+	int size = r->owned ? s->size : 0, contrast = r->owned && s->contrast;
+
 	page_var(p, "body_class",
-	    page_printf(p, "%s%s%s", sizes[s->size],
-		s->size && s->contrast ? " " : "",
-		s->contrast ? "contrast" : ""));
+	    page_printf(p, "%s%s%s", sizes[size], size && contrast ? " " : "",
+		contrast ? "contrast" : ""));
 	page_var(
 	    p, "idle_warn", page_printf(p, "%d", r->k->cfg.idle_warning_s));
 	page_var(p, "idle_grace", page_printf(p, "%d", r->k->cfg.idle_grace_s));
@@ -83,8 +85,13 @@ static const char *
 concat(struct page *p, const char *a, const char *b)
 {
 	char *r;
-	size_t la = strlen(a), lb = strlen(b);
+	size_t la, lb;
 
+	/* A fragment that failed has already failed the page. */
+	if (a == NULL || b == NULL)
+		return NULL;
+	la = strlen(a);
+	lb = strlen(b);
 	if ((r = page_strdup(p, "")) == NULL)
 		return NULL;
 	/* page_strdup gave one byte; take the rest the same way. */
@@ -270,6 +277,7 @@ flow_error(struct flow_req *r, int status, const char *what)
 	common(&p, r);
 	page_var(&p, "error_title",
 	    page_text(&p, page_printf(&p, "%s_title", what)));
+	page_var(&p, "title", page_text(&p, page_printf(&p, "%s_title", what)));
 	page_var(
 	    &p, "error_body", page_text(&p, page_printf(&p, "%s_body", what)));
 	return respond(&p, r, status);
@@ -429,7 +437,9 @@ post_eligible(struct flow_req *r)
 	if (!answers_eligible(&s->a)) {
 		/* Nothing is kept from someone the service cannot help. */
 		sodium_memzero(&s->a, sizeof(s->a));
-		s->reached = STEP_ABOUT | STEP_CHOOSE | STEP_OUTSIDE;
+		/* Back to the question stays open, to change an answer. */
+		s->reached =
+		    STEP_ABOUT | STEP_CHOOSE | STEP_ELIGIBLE | STEP_OUTSIDE;
 		return redirect(r, "/outside");
 	}
 	s->reached |= STEP_CONSENT;
@@ -516,10 +526,14 @@ post_prefs(struct flow_req *r)
 static int
 get_start(struct flow_req *r)
 {
-	/* Nothing of an earlier visitor survives the start page. */
-	if (session_start(S(r), r->now_ms) != 0 || set_cookie(r) != 0)
-		return -1;
-	r->owned = 1;
+	/* Nothing of an earlier visitor survives the start page. A visit
+	 * that has not chosen a language yet holds nothing but its text
+	 * size and contrast, which it keeps (they are chosen here too). */
+	if (!r->owned || S(r)->lang[0] != '\0' || S(r)->reached != 0) {
+		if (session_start(S(r), r->now_ms) != 0 || set_cookie(r) != 0)
+			return -1;
+		r->owned = 1;
+	}
 	return show(r, "start", NULL);
 }
 

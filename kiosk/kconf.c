@@ -127,8 +127,11 @@ kconf_load(const char *path, struct kconf *c)
 
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, KCONF_PORT);
-	/* One visitor at a time: two workers are plenty. */
-	c->net.workers = 2;
+	/* One visitor at a time, but Chromium opens several connections
+	 * and keeps them alive: enough workers that its idle ones never
+	 * hold up the next page, and a short keep-alive. */
+	c->net.workers = 6;
+	c->net.read_timeout_ms = 3000;
 	snprintf(c->languages, sizeof(c->languages), "en");
 	c->paper_width = 384;
 	c->idle_warning_s = 90;

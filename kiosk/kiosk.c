@@ -308,6 +308,29 @@ host_ok(const struct kiosk *k, const char *v, const char *scheme)
 	return 0;
 }
 
+/*
+ * A POST must come from the kiosk's own pages. Under Referrer-Policy:
+ * no-referrer, Chromium sends "Origin: null" on form posts, so a null
+ * origin says nothing; Sec-Fetch-Site, which browsers set themselves,
+ * must then say same-origin. A port on loopback is "same-site" to a
+ * page on another port: that is not enough. The CSRF token and the
+ * SameSite=Strict cookie stand behind both.
+ */
+static int
+same_origin(const struct kiosk *k, const struct http_req *req)
+{
+	const char *o = http_header(req, "origin");
+	const char *site = http_header(req, "sec-fetch-site");
+
+	if (http_header_count(req, "origin") > 1 ||
+	    http_header_count(req, "sec-fetch-site") > 1)
+		return 0;
+	if (o != NULL && strcmp(o, "null") != 0 && !host_ok(k, o, "http://"))
+		return 0;
+	return site == NULL || strcmp(site, "same-origin") == 0 ||
+	       strcmp(site, "none") == 0;
+}
+
 static const char *
 cookie_value(const struct http_req *req)
 {
@@ -384,8 +407,7 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 			s->last_ms = r->now_ms;
 		return flow_dispatch(r);
 	}
-	if (http_header_count(req, "origin") > 0 &&
-	    !host_ok(k, http_header(req, "origin"), "http://"))
+	if (!same_origin(k, req))
 		return flow_error(r, 403, "bad_request");
 	if (!form_type_ok(req))
 		return flow_error(r, 415, "bad_request");

@@ -22,7 +22,7 @@
 #define KIOSK_LANGS_MAX (CONTENT_LANGS_MAX + 1)
 #define KIOSK_STATIC_MAX (256 * 1024)
 #define KIOSK_SCRATCH (256 * 1024)
-#define KIOSK_PAGE_MAX (256 * 1024)
+#define KIOSK_PAGE_MAX (128 * 1024)
 #define KIOSK_VENUE_CODE_MAX 33
 #define KIOSK_COOKIE "rjk"
 #define KIOSK_EASY "en-easy"

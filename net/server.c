@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -883,13 +885,15 @@ worker_init(struct server *srv, struct worker *w)
 
 	w->srv = srv;
 	w->out_cap = srv->cfg.max_resp + HTTP_MAX_RESP_HEAD;
-	w->rbuf = malloc(READ_BUF);
-	w->body = malloc(srv->cfg.max_body);
-	w->resp_body = malloc(srv->cfg.max_resp);
-	w->out = malloc(w->out_cap);
+	/* Requests and answers carry what people typed and texted: locked
+	 * memory that never reaches swap, wiped after every connection. */
+	w->rbuf = sodium_malloc(READ_BUF);
+	w->body = sodium_malloc(srv->cfg.max_body);
+	w->resp_body = sodium_malloc(srv->cfg.max_resp);
+	w->out = sodium_malloc(w->out_cap);
 	if (w->rbuf == NULL || w->body == NULL || w->resp_body == NULL ||
 	    w->out == NULL) {
-		log_err("server: out of memory");
+		log_err("server: out of locked memory");
 		return -1;
 	}
 	if (srv->tls && (ret = mbedtls_ssl_setup(&w->ssl, &srv->conf)) != 0) {
@@ -942,6 +946,11 @@ server_new(const struct server_config *cfg)
 	char portstr[8];
 	int i, n, pfd[2], ok = 0;
 
+	/* The workers' buffers are sodium_malloc'd; safe to call again. */
+	if (sodium_init() < 0) {
+		log_err("server: cannot initialise libsodium");
+		return NULL;
+	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		log_err("server: out of memory");
 		return NULL;
@@ -1026,10 +1035,10 @@ server_free(struct server *srv)
 		w = &srv->workers[i];
 		mbedtls_ssl_free(&w->ssl);
 		/* serve() wipes these after every connection. */
-		free(w->rbuf);
-		free(w->body);
-		free(w->resp_body);
-		free(w->out);
+		sodium_free(w->rbuf);
+		sodium_free(w->body);
+		sodium_free(w->resp_body);
+		sodium_free(w->out);
 	}
 	free(srv->workers);
 	free(srv->queue);

@@ -8,8 +8,9 @@
 #include "receipt/qr.h"
 #include "util/log.h"
 
-/* Longest aria-label accepted for the SVG (before escaping). */
-#define QR_LABEL_MAX 256
+/* Longest aria-label accepted for the SVG (before escaping), in bytes:
+ * room for a sentence in a script of three-byte letters (Bengali). */
+#define QR_LABEL_MAX 1024
 
 int
 qr_sms_text(char *buf, size_t cap, const char *number, const char *body)

@@ -24,6 +24,7 @@ free_port() {
 }
 port=$(free_port)
 sport=$(free_port)
+kport=$(free_port)
 printf 'demo passphrase, not for real use\n' >"$D/passphrase"
 chmod 600 "$D/passphrase"
 HUBCTL="$BIN/hubctl -d $D/hub"
@@ -122,6 +123,56 @@ twilio_cmd() { # from body sid
 		"$S/tls.crt" "$sig" "$2" "$1" "$3" "$url"
 }
 
+echo "== starting kioskd (the kiosk) on http://127.0.0.1:$kport/"
+KD="$D/kiosk"
+mkdir -p "$KD/slips"
+$HUBCTL enroll demo-kiosk-2 --url "https://127.0.0.1:$port" --out "$KD/kiosk.bundle" >/dev/null 2>&1
+cat >"$KD/kioskd.conf" <<EOF2
+[kioskd]
+listen = 127.0.0.1
+port = $kport
+user = $duser
+venue_name = Demo venue
+venue_code = DEMO-1
+device_bundle = $KD/kiosk.bundle
+database = $KD/outbox.db
+database_key = $KD/outbox.key
+content = $ROOT/content
+templates = $ROOT/kiosk/templates
+static = $ROOT/kiosk/static
+languages = en pl ar bn ur so tr ro pt es
+allow_drafts = yes
+easy_read = yes
+service_number = +447700900000
+service_number_display = 07700 900000
+printer = file:$KD/slip.bin
+EOF2
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$KD"
+"$BIN/kioskd" --config "$KD/kioskd.conf" >"$D/kioskd.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until curl -sf "http://127.0.0.1:$kport/health" >/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { cat "$D/kioskd.log"; exit 1; }
+	sleep 0.1
+done
+# Each printed slip becomes a PNG a person can open.
+(
+	n=0
+	last=
+	while :; do
+		m=$(stat -c %Y.%s "$KD/slip.bin" 2>/dev/null || true)
+		if [ -n "$m" ] && [ "$m" != "$last" ]; then
+			n=$((n + 1))
+			"$TOOLS/escpos2png" "$KD/slip.bin" "$KD/slips/slip-$n.png" >/dev/null 2>&1 &&
+				echo "printed: $KD/slips/slip-$n.png"
+			last=$m
+		fi
+		sleep 1
+	done
+) &
+PIDS="$PIDS $!"
+
 echo "== hubctl list (no personal data)"
 $HUBCTL list --passphrase-file "$D/passphrase" 2>/dev/null
 echo
@@ -132,7 +183,8 @@ The demo hub is running. Try, in another terminal:
   $HUBCTL export --format csv --passphrase-file $D/passphrase
   $HUBCTL devices
   curl --cacert $D/hub/tls.crt https://127.0.0.1:$port/v1/health
-  $SIM put $D/referral.json      # (edit "ref" first: references are unique)
+  $SIM put $D/referral.json      # (edit "ref" first: references are unique;
+                                 #  $TOOLS/refgen makes a new valid one)
   $SIM flush 10
 
 Text the SMS gateway as Twilio would (each command is signed; run them
@@ -148,11 +200,22 @@ Or as Kannel would (a token in the URL, from an allowed address):
 
   curl --cacert $S/tls.crt 'https://127.0.0.1:$sport/sms/kannel?token=$kannel_token&from=%2B447700900456&to=%2B447700900000&text=HELLO&id=k1'
 
+Open the kiosk in a browser (or run it full screen: kiosk/run-kiosk.sh):
+
+  http://127.0.0.1:$kport/
+
+Each slip it prints is written as a PNG to $KD/slips/. Referrals sent
+from the kiosk reach the hub within seconds: look with hubctl list.
+
 Everything lives in $D and is deleted when the demo stops.
 Press Ctrl-C to stop.
 EOF2
+# sleep in the background and wait, so SIGTERM and Ctrl-C stop the demo
+# at once rather than after the sleep.
 if [ -n "${DEMO_SECONDS:-}" ]; then
-	sleep "$DEMO_SECONDS"
+	sleep "$DEMO_SECONDS" &
 else
-	while :; do sleep 3600; done
+	sleep 2147483647 &
 fi
+PIDS="$PIDS $!"
+wait $!

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "util/content.h"
 #include "util/log.h"
 
@@ -93,8 +95,75 @@ test_every_language_matches_english(void **state)
 	content_free(&en);
 }
 
+/* Every shipped language's kiosk screens match English, and Easy Read
+ * has English's keys too. */
+static void
+test_kiosk_tables_match_english(void **state)
+{
+	struct content_langs l;
+	struct content en, c;
+
+	(void)state;
+	assert_int_equal(content_langs_load(&l, content_dir()), 0);
+	assert_int_equal(content_load(&en, content_dir(), "en", "kiosk"), 0);
+	assert_false(en.draft);
+	for (size_t i = 0; i < l.n; i++) {
+		print_message("checking kiosk %s\n", l.lang[i].code);
+		assert_int_equal(
+		    content_load(&c, content_dir(), l.lang[i].code, "kiosk"),
+		    0);
+		assert_int_equal(content_check_keys(&en, &c), 0);
+		assert_int_equal(c.draft, l.lang[i].draft);
+		assert_int_equal(c.version, en.version);
+		content_free(&c);
+	}
+	assert_int_equal(
+	    content_load(&c, content_dir(), "en", "kiosk_easy"), 0);
+	assert_int_equal(content_check_keys(&en, &c), 0);
+	assert_false(c.draft);
+	content_free(&c);
+	content_free(&en);
+}
+
+static void check_sentence_lengths_max(const char *text, size_t max);
+
+/* The kiosk's English and Easy Read: short sentences, the voice rules. */
+static void
+test_kiosk_english_plain(void **state)
+{
+	static const char *const tables[] = {"kiosk", "kiosk_easy"};
+	/* Easy Read: one short idea a sentence. */
+	static const size_t max[] = {SENTENCE_WORDS_MAX, 15};
+	struct content c;
+	const char *key;
+	json_t *v;
+
+	(void)state;
+	for (size_t t = 0; t < 2; t++) {
+		assert_int_equal(
+		    content_load(&c, content_dir(), "en", tables[t]), 0);
+		json_object_foreach(c.table, key, v)
+		{
+			const char *text = json_string_value(v);
+			if (key[0] == '_')
+				continue;
+			check_sentence_lengths_max(text, max[t]);
+			if (strstr(text, "offender") != NULL ||
+			    strstr(text, "guarantee") != NULL)
+				fail_msg("%s/%s: %s", tables[t], key, text);
+		}
+		content_free(&c);
+	}
+}
+
 static void
 check_sentence_lengths(const char *text)
+{
+	check_sentence_lengths_max(text, SENTENCE_WORDS_MAX);
+}
+
+static void
+check_sentence_lengths_max(const char *text, size_t max)
 {
 	size_t words = 0;
 	int in_word = 0;
@@ -108,12 +177,13 @@ check_sentence_lengths(const char *text)
 			words++;
 		}
 		if (*p == '.' || *p == '?' || *p == '!') {
-			if (words > SENTENCE_WORDS_MAX)
+			if (words > max)
 				fail_msg("long sentence in: %s", text);
 			words = 0;
 		}
 	}
-	assert_true(words <= SENTENCE_WORDS_MAX);
+	if (words > max)
+		fail_msg("long sentence in: %s", text);
 }
 
 static void
@@ -346,6 +416,8 @@ main(void)
 	    cmocka_unit_test(test_languages_file),
 	    cmocka_unit_test(test_every_language_matches_english),
 	    cmocka_unit_test(test_english_plain),
+	    cmocka_unit_test(test_kiosk_tables_match_english),
+	    cmocka_unit_test(test_kiosk_english_plain),
 	    cmocka_unit_test(test_get),
 	    cmocka_unit_test(test_support_file),
 	    cmocka_unit_test(test_service_file),
