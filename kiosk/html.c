@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "kiosk/html.h"
+#include "util/escape.h"
 
 void
 html_init(struct html *h, char *buf, size_t cap)
@@ -31,26 +32,9 @@ html_textn(struct html *h, const char *s, size_t n)
 	size_t start = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		default:
+		const char *rep = escape_entity((unsigned char)s[i]);
+		if (rep == NULL)
 			continue;
-		}
 		html_raw(h, s + start, i - start);
 		html_raw(h, rep, strlen(rep));
 		start = i + 1;

@@ -6,10 +6,8 @@
  * finish, quick exit or idle.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -24,6 +22,7 @@
 #include "util/daemon.h"
 #include "util/jsonmem.h"
 #include "util/log.h"
+#include "util/periodic.h"
 #include "util/sandbox.h"
 
 #define TICK_MS 1000
@@ -32,9 +31,6 @@ struct kioskd {
 	struct kiosk *k;
 	struct server *srv;
 	struct forwarder *fw;
-	pthread_mutex_t stop_mu;
-	pthread_cond_t stop_cv;
-	int stopping;
 };
 
 static int
@@ -56,33 +52,16 @@ on_signal(void *arg)
 {
 	struct kioskd *kd = arg;
 
-	pthread_mutex_lock(&kd->stop_mu);
-	kd->stopping = 1;
-	pthread_cond_signal(&kd->stop_cv);
-	pthread_mutex_unlock(&kd->stop_mu);
 	server_stop(kd->srv);
 }
 
 /* A visitor who walked away is wiped even if no request ever comes. */
-static void *
-ticker(void *arg)
+static void
+tick(void *arg)
 {
 	struct kioskd *kd = arg;
-	struct timespec ts;
 
-	pthread_mutex_lock(&kd->stop_mu);
-	while (!kd->stopping) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += TICK_MS / 1000;
-		pthread_cond_timedwait(&kd->stop_cv, &kd->stop_mu, &ts);
-		if (kd->stopping)
-			break;
-		pthread_mutex_unlock(&kd->stop_mu);
-		kiosk_tick(kd->k, db_now_ms());
-		pthread_mutex_lock(&kd->stop_mu);
-	}
-	pthread_mutex_unlock(&kd->stop_mu);
-	return NULL;
+	kiosk_tick(kd->k, db_now_ms());
 }
 
 static void
@@ -162,12 +141,12 @@ main(int argc, char **argv)
 	struct server_config sc;
 	struct forwarder_config fc;
 	struct daemon_signals sigs;
+	struct periodic ticker;
 	struct bundle *b = NULL;
 	struct db *db = NULL;
 	const char *config = NULL, *check = NULL;
 	uint8_t *dbkey = NULL;
-	int rc = 1, c, have_ticker = 0;
-	pthread_t tick_thr;
+	int rc = 1, c;
 
 	log_init("kioskd");
 	jsonmem_init();
@@ -188,8 +167,7 @@ main(int argc, char **argv)
 
 	memset(&kd, 0, sizeof(kd));
 	memset(&sigs, 0, sizeof(sigs));
-	pthread_mutex_init(&kd.stop_mu, NULL);
-	pthread_cond_init(&kd.stop_cv, NULL);
+	memset(&ticker, 0, sizeof(ticker));
 	if (kconf_load(config, &conf) != 0)
 		goto out;
 	daemon_block_signals();
@@ -238,11 +216,8 @@ main(int argc, char **argv)
 		goto out;
 	if (forwarder_start(kd.fw) != 0)
 		goto out;
-	if (pthread_create(&tick_thr, NULL, ticker, &kd) != 0) {
-		log_err("cannot start the idle timer");
+	if (periodic_start(&ticker, TICK_MS, tick, &kd) != 0)
 		goto out;
-	}
-	have_ticker = 1;
 	if (daemon_signals_start(&sigs, on_signal, &kd) != 0)
 		goto out;
 	if (sandbox_enter() != 0)
@@ -253,20 +228,12 @@ main(int argc, char **argv)
 	rc = server_run(kd.srv) == 0 ? 0 : 1;
 out:
 	daemon_signals_stop(&sigs);
-	if (have_ticker) {
-		pthread_mutex_lock(&kd.stop_mu);
-		kd.stopping = 1;
-		pthread_cond_signal(&kd.stop_cv);
-		pthread_mutex_unlock(&kd.stop_mu);
-		pthread_join(tick_thr, NULL);
-	}
+	periodic_stop(&ticker);
 	forwarder_free(kd.fw);
 	server_free(kd.srv);
 	kiosk_free(kd.k);
 	db_close(db);
 	bundle_free(b);
 	sodium_free(dbkey);
-	pthread_cond_destroy(&kd.stop_cv);
-	pthread_mutex_destroy(&kd.stop_mu);
 	return rc;
 }

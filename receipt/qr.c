@@ -6,6 +6,7 @@
 #include <qrencode.h>
 
 #include "receipt/qr.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Longest aria-label accepted for the SVG (before escaping), in bytes:
@@ -157,25 +158,11 @@ static void
 sbuf_xml(struct sbuf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			sbuf_printf(b, "&amp;");
-			break;
-		case '<':
-			sbuf_printf(b, "&lt;");
-			break;
-		case '>':
-			sbuf_printf(b, "&gt;");
-			break;
-		case '"':
-			sbuf_printf(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_printf(b, "&#39;");
-			break;
-		default:
+		const char *rep = escape_entity((unsigned char)*s);
+		if (rep != NULL)
+			sbuf_printf(b, "%s", rep);
+		else
 			sbuf_printf(b, "%c", *s);
-		}
 	}
 }
 

@@ -31,6 +31,7 @@
 #include "util/daemon.h"
 #include "util/jsonmem.h"
 #include "util/log.h"
+#include "util/periodic.h"
 #include "util/sandbox.h"
 
 #define CONF_STR 512
@@ -77,9 +78,6 @@ struct smsd {
 	pthread_mutex_t lock;
 	struct forwarder *fw;
 	struct server *srv;
-	pthread_mutex_t stop_mu;
-	pthread_cond_t stop_cv;
-	int stopping;
 };
 
 static int
@@ -275,36 +273,19 @@ on_signal(void *arg)
 {
 	struct smsd *sd = arg;
 
-	pthread_mutex_lock(&sd->stop_mu);
-	sd->stopping = 1;
-	pthread_cond_signal(&sd->stop_cv);
-	pthread_mutex_unlock(&sd->stop_mu);
 	server_stop(sd->srv);
 }
 
 /* Idle conversations must expire even when no message arrives. */
-static void *
-purger(void *arg)
+static void
+purge(void *arg)
 {
 	struct smsd *sd = arg;
-	struct timespec ts;
 
-	pthread_mutex_lock(&sd->stop_mu);
-	while (!sd->stopping) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += PURGE_EVERY_MS / 1000;
-		pthread_cond_timedwait(&sd->stop_cv, &sd->stop_mu, &ts);
-		if (sd->stopping)
-			break;
-		pthread_mutex_unlock(&sd->stop_mu);
-		pthread_mutex_lock(&sd->lock);
-		if (dialog_purge(sd->dialog, db_now_ms()) != 0)
-			log_warn("purge of expired conversations failed");
-		pthread_mutex_unlock(&sd->lock);
-		pthread_mutex_lock(&sd->stop_mu);
-	}
-	pthread_mutex_unlock(&sd->stop_mu);
-	return NULL;
+	pthread_mutex_lock(&sd->lock);
+	if (dialog_purge(sd->dialog, db_now_ms()) != 0)
+		log_warn("purge of expired conversations failed");
+	pthread_mutex_unlock(&sd->lock);
 }
 
 /* "1.2.3.4 ::1 10.0.0.0/8" split in place into an array; -1 if more
@@ -343,8 +324,8 @@ main(int argc, char **argv)
 	struct sealer sealer;
 	const char *config = NULL, *allow[SMS_MAX_ALLOW];
 	uint8_t *dbkey = NULL, *state_key = NULL;
-	int rc = 1, c, have_content = 0, have_purger = 0;
-	pthread_t purge_thr;
+	struct periodic purger;
+	int rc = 1, c, have_content = 0;
 
 	log_init("smsd");
 	jsonmem_init();
@@ -354,8 +335,7 @@ main(int argc, char **argv)
 	memset(&sigs, 0, sizeof(sigs));
 	memset(&dc, 0, sizeof(dc));
 	pthread_mutex_init(&sd.lock, NULL);
-	pthread_mutex_init(&sd.stop_mu, NULL);
-	pthread_cond_init(&sd.stop_cv, NULL);
+	memset(&purger, 0, sizeof(purger));
 	if (secmem_init() != 0 || load_conf(config, &conf) != 0)
 		goto out;
 	daemon_block_signals();
@@ -457,11 +437,8 @@ main(int argc, char **argv)
 	dbkey = NULL;
 	if (sd.fw == NULL || forwarder_start(sd.fw) != 0)
 		goto out;
-	if (pthread_create(&purge_thr, NULL, purger, &sd) != 0) {
-		log_err("cannot start the purge thread");
+	if (periodic_start(&purger, PURGE_EVERY_MS, purge, &sd) != 0)
 		goto out;
-	}
-	have_purger = 1;
 	if (daemon_signals_start(&sigs, on_signal, &sd) != 0)
 		goto out;
 	if (sandbox_enter() != 0)
@@ -472,13 +449,7 @@ main(int argc, char **argv)
 	rc = server_run(sd.srv) == 0 ? 0 : 1;
 out:
 	daemon_signals_stop(&sigs);
-	if (have_purger) {
-		pthread_mutex_lock(&sd.stop_mu);
-		sd.stopping = 1;
-		pthread_cond_signal(&sd.stop_cv);
-		pthread_mutex_unlock(&sd.stop_mu);
-		pthread_join(purge_thr, NULL);
-	}
+	periodic_stop(&purger);
 	forwarder_free(sd.fw);
 	server_free(sd.srv);
 	dialog_free(sd.dialog);
@@ -489,8 +460,6 @@ out:
 	secrets_free(secrets);
 	sodium_free(state_key);
 	sodium_free(dbkey);
-	pthread_cond_destroy(&sd.stop_cv);
-	pthread_mutex_destroy(&sd.stop_mu);
 	pthread_mutex_destroy(&sd.lock);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "sms/provider.h"
 #include "sms/twilio.h"
 #include "util/log.h"
+#include "util/escape.h"
 #include "util/utf8.h"
 
 #define TWILIO_MAC_LEN 20
@@ -185,23 +186,7 @@ xml_escape(const char *s, char *out, size_t cap, size_t *len)
 		unsigned char c = (unsigned char)*s;
 		char one[2] = {(char)c, '\0'};
 
-		switch (c) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&apos;";
-			break;
-		default:
+		if ((rep = escape_entity(c)) == NULL) {
 			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
 				return -1;
 			rep = one;

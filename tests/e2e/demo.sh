@@ -4,6 +4,8 @@
 # it at once (deleting the demo keys).
 . "$(dirname "$0")/lib.sh"
 
+# hubd and kioskd run as nobody: they must reach the demo folder.
+chmod 755 "$T"
 BUILD=$BUILD TMPDIR=$T sh "$ROOT/scripts/demo.sh" >"$T/demo.out" 2>&1 &
 DPID=$!
 i=0

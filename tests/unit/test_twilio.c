@@ -302,7 +302,7 @@ twiml(void **state)
 	assert_string_equal(ct, "text/xml; charset=utf-8");
 	assert_string_equal(out,
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>"
-	    "Reply &lt;A&amp;B&gt; &quot;now&quot; &apos;ok&apos;"
+	    "Reply &lt;A&amp;B&gt; &quot;now&quot; &#39;ok&#39;"
 	    "</Message></Response>");
 	assert_int_equal(
 	    twilio_provider.format_reply(NULL, out, sizeof(out), &ct), 0);
