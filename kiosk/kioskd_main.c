@@ -6,6 +6,7 @@
  * finish, quick exit or idle.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,6 +149,9 @@ main(int argc, char **argv)
 	uint8_t *dbkey = NULL;
 	int rc = 1, c;
 
+	/* One visitor at a time, every request under one lock: one malloc
+	 * arena rather than one per worker thread keeps memory flat. */
+	mallopt(M_ARENA_MAX, 1);
 	log_init("kioskd");
 	jsonmem_init();
 	while ((c = getopt_long(argc, argv, "c:C:h", longopts, NULL)) != -1) {
