@@ -6,7 +6,8 @@ BUILD ?= build
 SAN ?=
 CC ?= cc
 
-PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo libseccomp
+PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo libseccomp \
+	espeak-ng
 MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -28,8 +28,6 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
-#define PASS_MIN 10
-#define TLS_DAYS 825
 #define DEFAULT_PORT 8443
 
 static void
@@ -38,9 +36,20 @@ usage(void)
 	fprintf(stderr,
 	    "usage: hubctl [-d DIR] COMMAND [options]\n"
 	    "\n"
-	    "  init [--host NAME]... [--port N] [--content DIR]\n"
+	    "  init [--host NAME]... [--port N] [--content DIR] "
+	    "[--staff-dir STAFF]\n"
 	    "                        create the hub's keys, TLS certificate,\n"
-	    "                        inbox and hubd.conf in DIR\n"
+	    "                        inbox and hubd.conf in DIR; with\n"
+	    "                        --staff-dir the opening key goes to\n"
+	    "                        STAFF (the staff machine) only\n"
+	    "  export-staff-keys -o FILE   move the opening key out of DIR\n"
+	    "  import-staff-keys FILE [--content DIR]\n"
+	    "                        set up DIR as the staff machine's folder\n"
+	    "  enroll-staff NAME --url https://HOST:PORT [-o FILE]\n"
+	    "                        a staff credential that may pull\n"
+	    "  revoke-staff NAME     refuse that credential from now on\n"
+	    "  staff | pull-log | queue   credentials; who pulled what; what\n"
+	    "                        waits and what is still held\n"
 	    "  enroll NAME --url https://HOST:PORT [--out FILE]\n"
 	    "                        enrol a kiosk or SMS gateway; writes its\n"
 	    "                        device bundle (mode 0600)\n"
@@ -54,9 +63,24 @@ usage(void)
 	    "FILE]\n"
 	    "  withdraw REF          withdraw a referral; deletes its personal "
 	    "data\n"
-	    "  assign REF SPOKE      route a referral to a spoke by hand\n"
 	    "  purge --older-than DAYS\n"
 	    "                        delete everything received before then\n"
+	    "\n"
+	    "On the staff machine (DIR is the staff folder):\n"
+	    "  pull [--from https://HUB:PORT] [--credential FILE] [--no-open]\n"
+	    "                        fetch, keep and acknowledge new "
+	    "envelopes\n"
+	    "  assign REF [SPOKE]    to its routed spoke, or another by hand\n"
+	    "  risk-assessed REF | contacted REF | in-progress REF\n"
+	    "  close REF --outcome direct-meeting|indirect-communication|\n"
+	    "        not-suitable|victim-declined|other-party-declined|\n"
+	    "        no-contact-possible\n"
+	    "  note REF TEXT         (each with [--by NAME] [--at TIME])\n"
+	    "  history REF           every event, with time and name\n"
+	    "  unrouted              referrals waiting for a spoke\n"
+	    "  overdue [--as-of DATE]   not contacted within 2 working days\n"
+	    "  report --from DATE --to DATE --format md|csv|html [-o FILE]\n"
+	    "                        counts only, small numbers suppressed\n"
 	    "\n"
 	    "DIR defaults to $RJ_HUB_DIR, else the current directory.\n"
 	    "Commands that decrypt ask for the passphrase on the terminal, or\n"
@@ -83,6 +107,8 @@ conf_handler(
 
 	if (strcmp(section, "hubctl") == 0 && strcmp(name, "spokes") == 0)
 		snprintf(h->spokes_path, sizeof(h->spokes_path), "%s", value);
+	if (strcmp(section, "hubctl") == 0 && strcmp(name, "content") == 0)
+		snprintf(h->content_dir, sizeof(h->content_dir), "%s", value);
 	return 1;
 }
 
@@ -95,6 +121,11 @@ hubctl_open_db(struct hubctl *h)
 		return 0;
 	if (hubctl_path(h, HUB_INBOX, db, sizeof(db)) != 0 ||
 	    hubctl_path(h, HUB_INBOX_KEY, key, sizeof(key)) != 0 ||
+	    hubctl_path(h, HUB_STAFF_CONF, conf, sizeof(conf)) != 0)
+		return -1;
+	/* A staff machine's folder has hubctl.conf; a hub folder only
+	 * hubd.conf, whose [hubctl] section says the same things. */
+	if (access(conf, F_OK) != 0 &&
 	    hubctl_path(h, HUB_CONF, conf, sizeof(conf)) != 0)
 		return -1;
 	if (access(key, F_OK) != 0) {
@@ -133,6 +164,13 @@ hubctl_unlock(struct hubctl *h)
 	if (hubctl_path(h, HUB_BOX_KEY, path, sizeof(path)) != 0 ||
 	    hubctl_path(h, HUB_BOX_PUB, pubpath, sizeof(pubpath)) != 0)
 		return -1;
+	if (access(path, F_OK) != 0) {
+		log_err("%s holds no opening key (%s): it is the hub server's "
+			"folder. Referrals are opened on the staff machine, "
+			"after hubctl pull (see docs/hub.md)",
+		    h->dir, HUB_BOX_KEY);
+		return -1;
+	}
 	pass = sodium_malloc(KEYS_PASS_MAX);
 	h->box_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
 	if (pass == NULL || h->box_sk == NULL) {
@@ -170,8 +208,8 @@ out:
  * program (PREFIX/bin/hubctl -> PREFIX/share/rj/content), else in the
  * source tree it was built in (build/bin/hubctl -> content/).
  */
-static void
-default_content(char *out, size_t cap)
+void
+hubctl_default_content(char *out, size_t cap)
 {
 	static const char *const rel[] = {
 	    "../share/rj/content", "../../content"};
@@ -193,159 +231,25 @@ default_content(char *out, size_t cap)
 	out[0] = '\0';
 }
 
-static int
-write_conf(struct hubctl *h, const char *absdir, const char *content, int port)
+const char *
+hubctl_content_dir(struct hubctl *h)
 {
-	char path[PATH_MAX], text[4096];
-	int n;
+	char *slash;
 
-	if (hubctl_path(h, HUB_CONF, path, sizeof(path)) != 0)
-		return -1;
-	n = snprintf(text, sizeof(text),
-	    "# hubd configuration, written by `hubctl init`.\n"
-	    "[hubd]\n"
-	    "# Where to listen. hubd speaks TLS 1.2 with the certificate\n"
-	    "# below; plain HTTP is refused except on a loopback address.\n"
-	    "listen = 127.0.0.1\n"
-	    "port = %d\n"
-	    "tls_cert = %s/" HUB_TLS_CERT "\n"
-	    "tls_key = %s/" HUB_TLS_KEY "\n"
-	    "# Signs the receipts devices wait for before deleting.\n"
-	    "sign_key = %s/" HUB_SIGN_KEY "\n"
-	    "# The sealed inbox (SQLCipher) and its key.\n"
-	    "inbox = %s/" HUB_INBOX "\n"
-	    "inbox_key = %s/" HUB_INBOX_KEY "\n"
-	    "# Worker threads, and limits per connection.\n"
-	    "workers = 4\n"
-	    "read_timeout_ms = 5000\n"
-	    "request_timeout_ms = 15000\n"
-	    "# When started as root, hubd switches to this user after it\n"
-	    "# has bound its port and read its keys. The user must own the\n"
-	    "# inbox directory: useradd --system rjhub; chown -R rjhub DIR\n"
-	    "user = rjhub\n"
-	    "\n"
-	    "[hubctl]\n"
-	    "# Borough-to-spoke routing (an example grouping until the\n"
-	    "# service confirms it).\n"
-	    "spokes = %s/spokes.json\n",
-	    port, absdir, absdir, absdir, absdir, absdir, content);
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		log_err("configuration too long");
-		return -1;
+	/* A hubd.conf written before [hubctl] content existed: content/
+	 * is the folder spokes.json is in. */
+	if (h->content_dir[0] == '\0' && h->spokes_path[0] != '\0') {
+		snprintf(h->content_dir, sizeof(h->content_dir), "%s",
+		    h->spokes_path);
+		slash = strrchr(h->content_dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			snprintf(h->content_dir, sizeof(h->content_dir), ".");
 	}
-	return file_write_atomic(path, text, (size_t)n, 0644, FILE_NOREPLACE);
-}
-
-static int
-cmd_init(struct hubctl *h, const char *const *hosts, size_t nhosts, int port,
-    const char *content)
-{
-	uint8_t *box_sk = NULL, *sign_sk = NULL, *dbkey = NULL;
-	uint8_t box_pk[crypto_box_PUBLICKEYBYTES];
-	uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES];
-	char *pass = NULL, *again = NULL;
-	char p1[PATH_MAX], p2[PATH_MAX], absdir[PATH_MAX], cdir[PATH_MAX];
-	static const char *const default_hosts[] = {
-	    "localhost", "127.0.0.1", "::1"};
-	struct keys_kdf kdf =
-	    h->kdf_interactive ? KEYS_KDF_INTERACTIVE : KEYS_KDF_MODERATE;
-	size_t plen = 0, alen = 0;
-	int rc = 1;
-
-	if (nhosts == 0) {
-		hosts = default_hosts;
-		nhosts = 3;
-	}
-	if (file_mkdir(h->dir, 0700) != 0)
-		return 1;
-	if (realpath(h->dir, absdir) == NULL) {
-		log_err("%s: %s", h->dir, strerror(errno));
-		return 1;
-	}
-	if (content == NULL) {
-		default_content(cdir, sizeof(cdir));
-		content = cdir[0] != '\0' ? cdir : "content";
-	}
-	if (realpath(content, cdir) == NULL) {
-		log_err("content directory %s: %s (use --content DIR)", content,
-		    strerror(errno));
-		return 1;
-	}
-	pass = sodium_malloc(KEYS_PASS_MAX);
-	again = sodium_malloc(KEYS_PASS_MAX);
-	box_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
-	sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	dbkey = sodium_malloc(DB_KEY_LEN);
-	if (pass == NULL || again == NULL || box_sk == NULL ||
-	    sign_sk == NULL || dbkey == NULL) {
-		log_err("out of locked memory");
-		goto out;
-	}
-	if (read_passphrase(
-		h, "New hub passphrase: ", pass, KEYS_PASS_MAX, &plen) != 0)
-		goto out;
-	if (h->passfile == NULL) {
-		if (read_passphrase(
-			h, "Repeat it: ", again, KEYS_PASS_MAX, &alen) != 0)
-			goto out;
-		if (alen != plen || sodium_memcmp(pass, again, plen) != 0) {
-			log_err("the two passphrases differ");
-			goto out;
-		}
-	}
-	if (plen < PASS_MIN) {
-		log_err(
-		    "the passphrase needs at least %d characters", PASS_MIN);
-		goto out;
-	}
-	crypto_box_keypair(box_pk, box_sk);
-	crypto_sign_keypair(sign_pk, sign_sk);
-	randombytes_buf(dbkey, DB_KEY_LEN);
-	if (hubctl_path(h, HUB_BOX_KEY, p1, sizeof(p1)) != 0 ||
-	    hubctl_path(h, HUB_BOX_PUB, p2, sizeof(p2)) != 0 ||
-	    keys_save(p1, KEYS_BOX_SECRET, box_sk, crypto_box_SECRETKEYBYTES,
-		pass, plen, &kdf) != 0 ||
-	    keys_save(p2, KEYS_BOX_PUBLIC, box_pk, sizeof(box_pk), NULL, 0,
-		NULL) != 0)
-		goto out;
-	if (hubctl_path(h, HUB_SIGN_KEY, p1, sizeof(p1)) != 0 ||
-	    hubctl_path(h, HUB_SIGN_PUB, p2, sizeof(p2)) != 0 ||
-	    keys_save(p1, KEYS_SIGN_SECRET, sign_sk, crypto_sign_SECRETKEYBYTES,
-		NULL, 0, NULL) != 0 ||
-	    keys_save(p2, KEYS_SIGN_PUBLIC, sign_pk, sizeof(sign_pk), NULL, 0,
-		NULL) != 0)
-		goto out;
-	if (hubctl_path(h, HUB_TLS_KEY, p1, sizeof(p1)) != 0 ||
-	    hubctl_path(h, HUB_TLS_CERT, p2, sizeof(p2)) != 0 ||
-	    tlscert_generate(p1, p2, hosts, nhosts, TLS_DAYS) != 0)
-		goto out;
-	if (hubctl_path(h, HUB_INBOX_KEY, p1, sizeof(p1)) != 0 ||
-	    keys_save(p1, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN, NULL, 0, NULL) !=
-		0)
-		goto out;
-	if (hubctl_path(h, HUB_DEVICES, p1, sizeof(p1)) != 0 ||
-	    file_mkdir(p1, 0700) != 0)
-		goto out;
-	if (write_conf(h, absdir, cdir, port) != 0)
-		goto out;
-	if (hubctl_open_db(h) != 0)
-		goto out;
-	printf("Hub created in %s\n"
-	       "  %s  opens referrals; passphrase-protected. Keep it (and the\n"
-	       "      passphrase) on the staff machine only.\n"
-	       "  %s, %s, %s, %s  used by hubd\n"
-	       "Next: hubctl -d %s enroll NAME --url https://%s:%d\n"
-	       "      hubd --config %s/%s\n",
-	    absdir, HUB_BOX_KEY, HUB_SIGN_KEY, HUB_TLS_KEY, HUB_INBOX_KEY,
-	    HUB_CONF, absdir, hosts[0], port, absdir, HUB_CONF);
-	rc = 0;
-out:
-	sodium_free(dbkey);
-	sodium_free(sign_sk);
-	sodium_free(box_sk);
-	sodium_free(again);
-	sodium_free(pass);
-	return rc;
+	if (h->content_dir[0] == '\0')
+		hubctl_default_content(h->content_dir, sizeof(h->content_dir));
+	return h->content_dir;
 }
 
 static int
@@ -459,14 +363,53 @@ enum {
 	OPT_OLDER,
 	OPT_PASSFILE,
 	OPT_KDF_FAST,
+	OPT_STAFF_DIR,
 };
+
+/* Commands that parse their own options; argv[0] is the command. */
+static const struct {
+	const char *name;
+	int (*fn)(struct hubctl *h, int argc, char **argv);
+} commands[] = {
+    {"list", hubctl_list},
+    {"show", hubctl_show},
+    {"export", hubctl_export},
+    {"withdraw", hubctl_withdraw},
+    {"assign", hubctl_assign},
+    {"purge", hubctl_purge},
+    {"export-staff-keys", hubctl_export_staff_keys},
+    {"import-staff-keys", hubctl_import_staff_keys},
+    {"enroll-staff", hubctl_enroll_staff},
+    {"revoke-staff", hubctl_revoke_staff},
+    {"staff", hubctl_staff_list},
+    {"pull-log", hubctl_pull_log},
+    {"queue", hubctl_queue},
+    {"risk-assessed", hubctl_risk_assessed},
+    {"contacted", hubctl_contacted},
+    {"in-progress", hubctl_in_progress},
+    {"close", hubctl_close},
+    {"note", hubctl_note},
+    {"history", hubctl_history},
+    {"unrouted", hubctl_unrouted},
+    {"overdue", hubctl_overdue},
+    {"report", hubctl_report},
+    {"pull", hubctl_pull},
+};
+
+static int (*command(const char *name))(struct hubctl *, int, char **)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].fn;
+	return NULL;
+}
 
 int
 main(int argc, char **argv)
 {
 	struct hubctl h;
 	const char *hosts[TLSCERT_MAX_NAMES], *url = NULL, *out = NULL;
-	const char *content = NULL, *cmd;
+	const char *content = NULL, *staffdir = NULL, *cmd;
 	size_t nhosts = 0;
 	int port = DEFAULT_PORT, rc = 2, i;
 
@@ -512,6 +455,7 @@ main(int argc, char **argv)
 	    {"older-than", required_argument, NULL, OPT_OLDER},
 	    {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 	    {"insecure-fast-kdf-for-tests", no_argument, NULL, OPT_KDF_FAST},
+	    {"staff-dir", required_argument, NULL, OPT_STAFF_DIR},
 	    {NULL, 0, NULL, 0},
 	};
 	if (strcmp(cmd, "init") == 0 || strcmp(cmd, "enroll") == 0) {
@@ -549,6 +493,9 @@ main(int argc, char **argv)
 			case OPT_KDF_FAST:
 				h.kdf_interactive = 1;
 				break;
+			case OPT_STAFF_DIR:
+				staffdir = optarg;
+				break;
 			default:
 				usage();
 				return 2;
@@ -559,7 +506,8 @@ main(int argc, char **argv)
 				usage();
 				return 2;
 			}
-			rc = cmd_init(&h, hosts, nhosts, port, content);
+			rc = hubctl_init(
+			    &h, hosts, nhosts, port, content, staffdir);
 		} else {
 			if (optind + 1 != argc) {
 				usage();
@@ -581,18 +529,8 @@ main(int argc, char **argv)
 		if (hubctl_open_db(&h) == 0 &&
 		    inbox_device_each(h.db, print_device, NULL) == 0)
 			rc = 0;
-	} else if (strcmp(cmd, "list") == 0) {
-		rc = hubctl_list(&h, argc, argv);
-	} else if (strcmp(cmd, "show") == 0) {
-		rc = hubctl_show(&h, argc, argv);
-	} else if (strcmp(cmd, "export") == 0) {
-		rc = hubctl_export(&h, argc, argv);
-	} else if (strcmp(cmd, "withdraw") == 0) {
-		rc = hubctl_withdraw(&h, argc, argv);
-	} else if (strcmp(cmd, "assign") == 0) {
-		rc = hubctl_assign(&h, argc, argv);
-	} else if (strcmp(cmd, "purge") == 0) {
-		rc = hubctl_purge(&h, argc, argv);
+	} else if (command(cmd) != NULL) {
+		rc = command(cmd)(&h, argc, argv);
 	} else {
 		usage();
 	}

@@ -107,226 +107,11 @@ staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
 	return 0;
 }
 
-/* Decrypt one stored envelope into a locked buffer; 1 if deleted. */
-static int
-open_payload(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN], uint8_t *out,
-    size_t cap, size_t *len, struct envelope_hdr *hdr)
-{
-	struct inbox_device dev;
-	uint8_t *env = NULL, device_id[ENVELOPE_ID_LEN];
-	size_t elen = 0;
-	int rc;
-
-	rc = referrals_envelope(h->db, id, &env, &elen, device_id);
-	if (rc != 0)
-		return rc;
-	rc = -1;
-	if (inbox_device_get(h->db, device_id, &dev) != 0) {
-		log_err("envelope from an unknown device");
-		goto out;
-	}
-	/* cap - 1 leaves room for the NUL that Jansson's parser wants. */
-	if (envelope_open(out, cap - 1, len, hdr, env, elen, dev.sign_pk,
-		h->box_pk, h->box_sk) != 0)
-		goto out;
-	out[*len] = '\0';
-	rc = 0;
-out:
-	free(env);
-	return rc;
-}
-
-static const char *
-kind_name(int kind)
-{
-	switch (kind) {
-	case ENVELOPE_REFERRAL:
-		return "referral";
-	case ENVELOPE_WITHDRAWAL:
-		return "withdrawal";
-	case ENVELOPE_FOLLOWUP:
-		return "followup";
-	}
-	return "?";
-}
-
-/* A short lower-case token from the payload, or the fallback. */
-static int
-token(json_t *o, const char *key, char *out, size_t cap, const char *fallback)
-{
-	json_t *v = json_object_get(o, key);
-	const char *s;
-
-	if (v == NULL || json_is_null(v)) {
-		if (fallback == NULL)
-			return -1;
-		snprintf(out, cap, "%s", fallback);
-		return 0;
-	}
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) >= cap)
-		return -1;
-	s = json_string_value(v);
-	for (size_t i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' ||
-			(s[i] >= 'A' && s[i] <= 'Z')))
-			return -1;
-	snprintf(out, cap, "%s", s);
-	return 0;
-}
-
-struct pending {
-	uint8_t id[ENVELOPE_ID_LEN];
-	int64_t received_at;
-};
-
-struct pending_list {
-	struct pending *v;
-	size_t n, cap;
-};
-
-static int
-collect(void *arg, const struct referrals_sealed *e)
-{
-	struct pending_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 64;
-		struct pending *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL) {
-			log_err("out of memory");
-			return -1;
-		}
-		l->v = nv;
-		l->cap = ncap;
-	}
-	memcpy(l->v[l->n].id, e->envelope_id, ENVELOPE_ID_LEN);
-	l->v[l->n].received_at = e->received_at;
-	l->n++;
-	return 0;
-}
-
-static int
-index_one(struct hubctl *h, const struct pending *p, uint8_t *plain)
-{
-	struct envelope_hdr hdr;
-	struct referrals_row row;
-	json_t *o = NULL;
-	char ref[REFCODE_BUFLEN], kind[16], idhex[33];
-	size_t len = 0;
-	int rc = -1, began = 0;
-
-	envelope_id_hex(idhex, p->id);
-	if (open_payload(
-		h, p->id, plain, ENVELOPE_PAYLOAD_MAX + 1, &len, &hdr) != 0)
-		goto out;
-	o = json_loadb((const char *)plain, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(o) ||
-	    json_integer_value(json_object_get(o, "schema")) != 1 ||
-	    token(o, "kind", kind, sizeof(kind), NULL) != 0 ||
-	    strcmp(kind, kind_name(hdr.kind)) != 0 ||
-	    !json_is_string(json_object_get(o, "ref")) ||
-	    refcode_parse(ref, sizeof(ref),
-		json_string_value(json_object_get(o, "ref"))) != 0) {
-		log_err("envelope %s: payload not understood; left unopened",
-		    idhex);
-		goto out;
-	}
-	if (db_begin(h->db) != 0)
-		goto out;
-	began = 1;
-	if (hdr.kind == ENVELOPE_REFERRAL) {
-		json_t *b = json_object_get(o, "borough");
-		memset(&row, 0, sizeof(row));
-		memcpy(row.ref, ref, sizeof(ref));
-		memcpy(row.envelope_id, p->id, ENVELOPE_ID_LEN);
-		if (token(o, "channel", row.channel, sizeof(row.channel),
-			NULL) != 0 ||
-		    token(o, "language", row.language, sizeof(row.language),
-			"en") != 0) {
-			log_err("envelope %s: bad channel or language", idhex);
-			goto out;
-		}
-		snprintf(row.spoke, sizeof(row.spoke), "%s",
-		    routing_spoke_for(&h->routing,
-			json_is_string(b) ? json_string_value(b) : NULL));
-		row.received_at = p->received_at;
-		if (referrals_add(h->db, &row) != 0) {
-			log_err("envelope %s: reference %s already in use; "
-				"left unopened",
-			    idhex, ref);
-			goto out;
-		}
-	} else if (hdr.kind == ENVELOPE_WITHDRAWAL) {
-		if (referrals_withdraw(h->db, ref, p->received_at, "device") !=
-		    0)
-			goto out;
-	} else if (referrals_add_followup(h->db, p->id, ref, p->received_at) !=
-		   0) {
-		goto out;
-	}
-	if (referrals_mark_opened(h->db, p->id) != 0 || db_commit(h->db) != 0)
-		goto out;
-	began = 0;
-	rc = 0;
-out:
-	if (began)
-		db_rollback(h->db);
-	json_decref(o);
-	sodium_memzero(plain, ENVELOPE_PAYLOAD_MAX + 1);
-	return rc;
-}
-
-/* Open whatever arrived since the last run. Asks for the passphrase only
- * when there is something to open. */
-static int
-ingest(struct hubctl *h)
-{
-	struct pending_list l = {NULL, 0, 0};
-	uint8_t *plain = NULL;
-	int64_t n = 0;
-	size_t failed = 0;
-	int rc = -1;
-
-	if (hubctl_open_db(h) != 0 || referrals_count_unopened(h->db, &n) != 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (hubctl_unlock(h) != 0)
-		return -1;
-	if (referrals_each_unopened(h->db, collect, &l) != 0)
-		goto out;
-	plain = sodium_malloc(ENVELOPE_PAYLOAD_MAX + 1);
-	if (plain == NULL) {
-		log_err("out of locked memory");
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		if (index_one(h, &l.v[i], plain) != 0)
-			failed++;
-	if (failed > 0)
-		log_warn("%zu envelope(s) could not be opened; they are kept",
-		    failed);
-	rc = 0;
-out:
-	sodium_free(plain);
-	free(l.v);
-	return rc;
-}
-
+/* The case status (store/cases.h); "withdrawn" overrides it. */
 static const char *
 status_of(const struct referrals_row *r)
 {
-	if (r->withdrawn_at != 0)
-		return "withdrawn";
-	return r->exported_at != 0 ? "exported" : "new";
-}
-
-static void
-iso(int64_t ms, char *out, size_t cap)
-{
-	if (timefmt_iso(ms, out, cap) != 0)
-		snprintf(out, cap, "?");
+	return r->status[0] != '\0' ? r->status : "received";
 }
 
 static int
@@ -335,9 +120,12 @@ print_row(void *arg, const struct referrals_row *r)
 	char when[TIMEFMT_ISO_LEN];
 
 	(void)arg;
-	iso(r->received_at, when, sizeof(when));
-	printf("%-17s %-8s %-24s %-12s %s\n", r->ref, r->channel, when,
-	    r->spoke, status_of(r));
+	hubctl_iso(r->received_at, when, sizeof(when));
+	printf("%-17s %-8s %-24s %-12s %-11s %s%s%s\n", r->ref, r->channel,
+	    when, r->spoke, status_of(r),
+	    r->risk && r->risk_assessed_at == 0 ? "risk-check " : "",
+	    r->risk && r->risk_assessed_at != 0 ? "risk-assessed " : "",
+	    r->exported_at != 0 ? "exported" : "");
 	return 0;
 }
 
@@ -348,29 +136,13 @@ hubctl_list(struct hubctl *h, int argc, char **argv)
 
 	if (staff_parse(h, argc, argv, &o, "bce", 0) != 0)
 		return 2;
-	if (ingest(h) != 0)
+	if (hubctl_ingest(h) != 0)
 		return 1;
-	printf("%-17s %-8s %-24s %-12s %s\n", "REFERENCE", "CHANNEL",
-	    "RECEIVED", "SPOKE", "STATUS");
+	printf("%-17s %-8s %-24s %-12s %-11s %s\n", "REFERENCE", "CHANNEL",
+	    "RECEIVED", "SPOKE", "STATUS", "FLAGS");
 	return referrals_each(h->db, o.spoke, o.since, print_row, NULL) == 0
 		   ? 0
 		   : 1;
-}
-
-static int
-find_ref(struct hubctl *h, const char *arg, struct referrals_row *row)
-{
-	char ref[REFCODE_BUFLEN];
-	int rc;
-
-	if (refcode_parse(ref, sizeof(ref), arg) != 0) {
-		log_err("not a valid reference code (check each character)");
-		return -1;
-	}
-	rc = referrals_get(h->db, ref, row);
-	if (rc == 1)
-		log_err("no referral with reference %s", ref);
-	return rc == 0 ? 0 : -1;
 }
 
 /* Decrypted payload as a JSON object (NULL when deleted or on error). */
@@ -384,7 +156,8 @@ payload_json(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN],
 	int rc;
 
 	*deleted = 0;
-	rc = open_payload(h, id, plain, ENVELOPE_PAYLOAD_MAX + 1, &len, &hdr);
+	rc = hubctl_open_payload(
+	    h, id, plain, ENVELOPE_PAYLOAD_MAX + 1, &len, &hdr);
 	if (rc == 1)
 		*deleted = 1;
 	if (rc == 0)
@@ -430,14 +203,20 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 
 	if (staff_parse(h, argc, argv, &o, "e", 1) != 0)
 		return 2;
-	if (ingest(h) != 0 || find_ref(h, argv[optind], &r) != 0)
+	if (hubctl_ingest(h) != 0 || hubctl_find_ref(h, argv[optind], &r) != 0)
 		return 1;
-	iso(r.received_at, when, sizeof(when));
+	hubctl_iso(r.received_at, when, sizeof(when));
 	printf("Reference: %s\nChannel:   %s\nLanguage:  %s\nReceived:  "
 	       "%s\nSpoke:     %s\nStatus:    %s\n",
 	    r.ref, r.channel, r.language, when, r.spoke, status_of(&r));
+	if (r.risk)
+		printf("Risk:      specialist risk assessment needed before "
+		       "contact (%s)\n",
+		    r.risk_assessed_at != 0 ? "recorded" : "not yet recorded");
+	if (r.outcome[0] != '\0')
+		printf("Outcome:   %s\n", r.outcome);
 	if (r.withdrawn_at != 0) {
-		iso(r.withdrawn_at, when, sizeof(when));
+		hubctl_iso(r.withdrawn_at, when, sizeof(when));
 		printf("Withdrawn: %s (personal data deleted)\n", when);
 		return 0;
 	}
@@ -598,7 +377,7 @@ export_row(void *arg, const struct referrals_row *r)
 
 	if (f.arr == NULL)
 		return -1;
-	iso(r->received_at, when, sizeof(when));
+	hubctl_iso(r->received_at, when, sizeof(when));
 	/* Withdrawn: the index row only, never personal data. */
 	if (r->withdrawn_at == 0) {
 		p = payload_json(x->h, r->envelope_id, x->plain, &deleted);
@@ -694,7 +473,7 @@ hubctl_export(struct hubctl *h, int argc, char **argv)
 		log_err("--format csv or --format json is required");
 		return 2;
 	}
-	if (ingest(h) != 0)
+	if (hubctl_ingest(h) != 0)
 		return 1;
 	if (o.spoke != NULL && !routing_spoke_known(&h->routing, o.spoke)) {
 		log_err("no spoke named %s in the routing table", o.spoke);
@@ -770,7 +549,7 @@ hubctl_withdraw(struct hubctl *h, int argc, char **argv)
 		log_err("not a valid reference code (check each character)");
 		return 1;
 	}
-	if (ingest(h) != 0)
+	if (hubctl_ingest(h) != 0)
 		return 1;
 	found = referrals_get(h->db, ref, &r);
 	if (found < 0)
@@ -786,27 +565,6 @@ hubctl_withdraw(struct hubctl *h, int argc, char **argv)
 		       "reached the hub yet; its personal data will be "
 		       "deleted as it arrives.\n",
 		    ref);
-	return 0;
-}
-
-int
-hubctl_assign(struct hubctl *h, int argc, char **argv)
-{
-	struct staff_opts o;
-	struct referrals_row r;
-
-	if (staff_parse(h, argc, argv, &o, "e", 2) != 0)
-		return 2;
-	if (ingest(h) != 0 || find_ref(h, argv[optind], &r) != 0)
-		return 1;
-	if (!routing_spoke_known(&h->routing, argv[optind + 1])) {
-		log_err(
-		    "no spoke named %s in the routing table", argv[optind + 1]);
-		return 2;
-	}
-	if (referrals_set_spoke(h->db, r.ref, argv[optind + 1]) != 0)
-		return 1;
-	printf("%s now routed to %s.\n", r.ref, argv[optind + 1]);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "crypto/secmem.h"
 #include "crypto/sig.h"
+#include "hub/hubd.h"
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
@@ -36,15 +37,8 @@ struct hubd_conf {
 	char sign_key[CONF_STR];
 	char inbox[CONF_STR];
 	char inbox_key[CONF_STR];
+	int keep_days;
 	int bad;
-};
-
-struct hubd {
-	struct db *db;
-	/* One SQLite connection: a transaction must not interleave with
-	 * another worker's statements. */
-	pthread_mutex_t lock;
-	uint8_t *sign_sk;
 };
 
 static int
@@ -64,6 +58,8 @@ conf_handler(
 		rc = conf_str(c->inbox, sizeof(c->inbox), value);
 	else if (strcmp(name, "inbox_key") == 0)
 		rc = conf_str(c->inbox_key, sizeof(c->inbox_key), value);
+	else if (strcmp(name, "keep_days") == 0)
+		rc = conf_int(&c->keep_days, value, 0, HUBD_KEEP_DAYS_MAX);
 	else {
 		log_err("config: unknown setting [hubd] %s", name);
 		c->bad = 1;
@@ -82,6 +78,7 @@ load_conf(const char *path, struct hubd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
+	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
 	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
 		return -1;
 	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
@@ -193,6 +190,9 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 		}
 		return post_envelope(hd, req, resp);
 	}
+	if (strcmp(req->path, "/v1/staff/pull") == 0 ||
+	    strcmp(req->path, "/v1/staff/ack") == 0)
+		return hubd_staff_request(hd, req, resp);
 	if (strcmp(req->path, "/v1/health") == 0) {
 		if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
 			http_resp_header(resp, "Allow", "GET, HEAD");
@@ -249,6 +249,8 @@ main(int argc, char **argv)
 	sc.handler = handle;
 	sc.ctx = &hd;
 	sc.max_body = ENVELOPE_MAX;
+	sc.max_resp = HUBD_MAX_RESP;
+	hd.keep_days = conf.keep_days;
 	srv = server_new(&sc);
 	if (srv == NULL)
 		goto out;

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 
 #include "crypto/refcode.h"
 #include "kiosk/flow.h"
+#include "kiosk/audio.h"
 #include "kiosk/page.h"
 #include "kiosk/payload.h"
 #include "receipt/escpos.h"
@@ -57,23 +59,52 @@ clear_cookie(struct flow_req *r)
 	    KIOSK_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
+/* A preference: its form field, its values, and where it is kept. */
+struct pref {
+	const char *field;
+	const char *const values[4]; /* index = the stored value */
+	size_t off;
+};
+
+static const struct pref prefs[] = {
+    {"size", {"normal", "large", "larger", NULL},
+	offsetof(struct session, size)},
+    {"contrast", {"off", "on", NULL}, offsetof(struct session, contrast)},
+    {"rate", {"normal", "slow", "fast", NULL}, offsetof(struct session, rate)},
+    {"volume", {"normal", "quiet", "loud", NULL},
+	offsetof(struct session, volume)},
+};
+
 /* Every page's variables (docs/kiosk.md, "Templates"). */
 static void
 common(struct page *p, struct flow_req *r)
 {
 	const struct session *s = S(r);
-	static const char *const sizes[] = {"", "size-large", "size-larger"};
+	char cls[128] = "";
+	size_t n = 0;
 
 	page_var(p, "lang", p->L->html_lang);
 	page_var(p, "dir", p->L->rtl ? "rtl" : "ltr");
 	page_var(p, "csrf", r->owned ? s->csrf : "");
 	page_var(p, "page", p->name);
 	page_var(p, "title", page_text(p, page_printf(p, "%s_title", p->name)));
-	int size = r->owned ? s->size : 0, contrast = r->owned && s->contrast;
-
-	page_var(p, "body_class",
-	    page_printf(p, "%s%s%s", sizes[size], size && contrast ? " " : "",
-		contrast ? "contrast" : ""));
+	/* The visitor's display and speech choices, as body classes
+	 * ("size-large contrast rate-slow"); a stranger gets the defaults. */
+	for (size_t i = 0; r->owned && i < sizeof(prefs) / sizeof(prefs[0]);
+	     i++) {
+		int v = *(const int *)((const char *)s + prefs[i].off);
+		if (v == 0 || n >= sizeof(cls))
+			continue;
+		/* High contrast is the one on/off choice: "contrast". */
+		if (strcmp(prefs[i].field, "contrast") == 0)
+			n += (size_t)snprintf(cls + n, sizeof(cls) - n,
+			    "%scontrast", n ? " " : "");
+		else
+			n += (size_t)snprintf(cls + n, sizeof(cls) - n,
+			    "%s%s-%s", n ? " " : "", prefs[i].field,
+			    prefs[i].values[v]);
+	}
+	page_var(p, "body_class", page_strdup(p, n < sizeof(cls) ? cls : ""));
 	page_var(
 	    p, "idle_warn", page_printf(p, "%d", r->k->cfg.idle_warning_s));
 	page_var(p, "idle_grace", page_printf(p, "%d", r->k->cfg.idle_grace_s));
@@ -230,40 +261,49 @@ respond(struct page *p, struct flow_req *r, int status)
 	return rc;
 }
 
-static int
-show(struct flow_req *r, const char *name, const struct ans_errors *errs)
+void
+flow_page_fill(
+    struct page *p, struct flow_req *r, const char *name, int answers)
 {
-	struct page p;
 	struct session *s = S(r);
 
-	page_init(&p, r->k, lang(r), name);
-	common(&p, r);
-	answer_vars(&p, &s->a);
-	if (s->ref[0] != '\0')
-		page_var(&p, "code", s->ref);
-	if (s->print_failed)
-		page_flag(&p, "print_failed");
+	page_init(p, r->k, lang(r), name);
+	common(p, r);
+	if (answers) {
+		answer_vars(p, &s->a);
+		if (s->ref[0] != '\0')
+			page_var(p, "code", s->ref);
+	}
+	if (s->print_failed && r->owned)
+		page_flag(p, "print_failed");
 	if (strcmp(name, "start") == 0) {
 		const char *all = "";
 		for (size_t i = 0; i < r->k->nlangs && all != NULL; i++) {
 			const struct kiosk_lang *L = &r->k->langs[i];
-			page_var(&p, "code", L->code);
-			page_var(&p, "native", L->native);
-			page_var(&p, "item_lang", L->html_lang);
-			page_var(&p, "item_dir", L->rtl ? "rtl" : "ltr");
-			all =
-			    concat(&p, all, page_render_frag(&p, "lang-item"));
+			page_var(p, "code", L->code);
+			page_var(p, "native", L->native);
+			page_var(p, "item_lang", L->html_lang);
+			page_var(p, "item_dir", L->rtl ? "rtl" : "ltr");
+			all = concat(p, all, page_render_frag(p, "lang-item"));
 		}
 		if (all != NULL)
-			page_frag(&p, "languages", all);
+			page_frag(p, "languages", all);
 	}
-	if (strcmp(name, "done") == 0)
-		qr_frag(&p, SLIP_REFERRAL, s->ref);
+	if (strcmp(name, "done") == 0 && answers)
+		qr_frag(p, SLIP_REFERRAL, s->ref);
 	if (strcmp(name, "info") == 0)
-		qr_frag(&p, SLIP_INFO, NULL);
+		qr_frag(p, SLIP_INFO, NULL);
 	if (strcmp(name, "done") == 0 || strcmp(name, "info") == 0 ||
 	    strcmp(name, "outside") == 0)
-		support_frag(&p);
+		support_frag(p);
+}
+
+static int
+show(struct flow_req *r, const char *name, const struct ans_errors *errs)
+{
+	struct page p;
+
+	flow_page_fill(&p, r, name, 1);
 	error_vars(&p, errs);
 	return respond(&p, r, errs != NULL && errs->n > 0 ? 422 : 200);
 }
@@ -493,8 +533,7 @@ post_prefs(struct flow_req *r)
 {
 	static const char *const back_ok[] = {"start", "about", "choose",
 	    "info", "eligible", "outside", "consent", "contact", "details",
-	    "check", "done", NULL};
-	const char *size = field(r, "size"), *contrast = field(r, "contrast");
+	    "check", "done", "keys", NULL};
 	const char *back = field(r, "back");
 	char to[32];
 	size_t i;
@@ -504,20 +543,17 @@ post_prefs(struct flow_req *r)
 			break;
 	if (back == NULL || back_ok[i] == NULL)
 		return flow_error(r, 400, "bad_request");
-	if (size != NULL) {
-		if (strcmp(size, "normal") == 0)
-			S(r)->size = SIZE_NORMAL;
-		else if (strcmp(size, "large") == 0)
-			S(r)->size = SIZE_LARGE;
-		else if (strcmp(size, "larger") == 0)
-			S(r)->size = SIZE_LARGER;
-		else
+	for (i = 0; i < sizeof(prefs) / sizeof(prefs[0]); i++) {
+		const char *v = field(r, prefs[i].field);
+		int k;
+		if (v == NULL)
+			continue;
+		for (k = 0; prefs[i].values[k] != NULL; k++)
+			if (strcmp(v, prefs[i].values[k]) == 0)
+				break;
+		if (prefs[i].values[k] == NULL)
 			return flow_error(r, 400, "bad_request");
-	}
-	if (contrast != NULL) {
-		if (strcmp(contrast, "on") != 0 && strcmp(contrast, "off") != 0)
-			return flow_error(r, 400, "bad_request");
-		S(r)->contrast = strcmp(contrast, "on") == 0;
+		*(int *)((char *)S(r) + prefs[i].off) = k;
 	}
 	snprintf(to, sizeof(to), "/%s", strcmp(back, "start") == 0 ? "" : back);
 	return redirect(r, to);
@@ -580,7 +616,27 @@ static const struct route routes[] = {
     {HTTP_POST, "/exit", 0, post_exit, NULL},
     {HTTP_POST, "/alive", 0, post_alive, NULL},
     {HTTP_POST, "/prefs", 0, post_prefs, NULL},
+    {HTTP_GET, "/keys", 0, NULL, "keys"},
 };
+
+int
+flow_page_open(struct flow_req *r, const char *name)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/%s", strcmp(name, "start") ? name : "");
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+		if (rt->method != HTTP_GET || strcmp(rt->path, path) != 0)
+			continue;
+		if (rt->step == 0)
+			return 1;
+		return r->owned && S(r)->lang[0] != '\0' &&
+		       (S(r)->reached & rt->step) != 0 &&
+		       (!S(r)->submitted || rt->step == STEP_DONE);
+	}
+	return 0;
+}
 
 int
 flow_post_without_session(const char *path)
@@ -595,6 +651,8 @@ flow_dispatch(struct flow_req *r)
 	    r->http->method == HTTP_HEAD ? HTTP_GET : r->http->method;
 	int path_known = 0;
 
+	if (strncmp(r->http->path, "/audio/", 7) == 0 && m == HTTP_GET)
+		return audio_handle(r);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *rt = &routes[i];
 		if (strcmp(rt->path, r->http->path) != 0)

@@ -6,7 +6,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "kiosk/audio.h"
 #include "kiosk/flow.h"
+#include "kiosk/speech.h"
 #include "kiosk/kiosk.h"
 #include "store/db.h"
 #include "util/file.h"
@@ -105,6 +107,14 @@ load_lang(struct kiosk *k, const struct content_lang *cl, int easy,
 	}
 	snprintf(L->native, sizeof(L->native), "%s",
 	    easy ? content_get(&L->text, "lang_easy_read") : cl->native);
+	snprintf(L->english, sizeof(L->english), "%s", cl->english);
+	/* A voice espeak-ng does not have is no voice: the page says so in
+	 * English instead. */
+	if (cl->voice[0] != '\0' && speech_has_voice(k->speech, cl->voice))
+		snprintf(L->voice, sizeof(L->voice), "%s", cl->voice);
+	else if (cl->voice[0] != '\0')
+		log_warn("languages: espeak-ng has no voice %s for %s",
+		    cl->voice, cl->code);
 	if (consent_hash(L) != 0)
 		goto fail;
 	k->nlangs++;
@@ -196,7 +206,7 @@ kiosk_new(const struct kiosk_config *cfg)
 	static const char *const pages[] = {"layout", "start", "about",
 	    "choose", "info", "eligible", "outside", "consent", "contact",
 	    "details", "check", "done", "error", "lang-item", "error-item",
-	    "errors", "support-item"};
+	    "errors", "support-item", "keys"};
 	struct kiosk *k = calloc(1, sizeof(*k));
 	struct slip_config sc;
 
@@ -209,10 +219,16 @@ kiosk_new(const struct kiosk_config *cfg)
 	k->s = session_new();
 	k->scratch = sodium_malloc(KIOSK_SCRATCH);
 	k->render = sodium_malloc(KIOSK_PAGE_MAX);
-	if (k->s == NULL || k->scratch == NULL || k->render == NULL) {
+	k->say = sodium_malloc(KIOSK_PAGE_MAX);
+	k->wav = sodium_malloc(SPEECH_WAV_MAX);
+	k->audio = calloc(1, sizeof(*k->audio));
+	if (k->s == NULL || k->scratch == NULL || k->render == NULL ||
+	    k->say == NULL || k->wav == NULL || k->audio == NULL) {
 		log_err("out of locked memory");
 		goto fail;
 	}
+	if ((k->speech = speech_new()) == NULL)
+		goto fail;
 	if (load_langs(k) != 0 ||
 	    content_support_load(&k->support, cfg->content_dir) != 0 ||
 	    content_service_load(&k->service, cfg->content_dir) != 0)
@@ -261,6 +277,15 @@ kiosk_free(struct kiosk *k)
 	if (k->slip != NULL)
 		slip_close(k->slip);
 	session_free(k->s);
+	speech_free(k->speech);
+	if (k->audio != NULL) {
+		audio_cache_free(k->audio);
+		free(k->audio);
+	}
+	if (k->say != NULL)
+		sodium_free(k->say);
+	if (k->wav != NULL)
+		sodium_free(k->wav);
 	if (k->scratch != NULL)
 		sodium_free(k->scratch);
 	if (k->render != NULL)

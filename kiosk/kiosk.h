@@ -23,6 +23,8 @@
 #define KIOSK_STATIC_MAX (256 * 1024)
 #define KIOSK_SCRATCH (256 * 1024)
 #define KIOSK_PAGE_MAX (128 * 1024)
+/* The largest answer: a page, or a clip of speech (kiosk/speech.h). */
+#define KIOSK_RESP_MAX (512 * 1024)
 #define KIOSK_VENUE_CODE_MAX 33
 #define KIOSK_COOKIE "rjk"
 #define KIOSK_EASY "en-easy"
@@ -57,7 +59,12 @@ struct kiosk_lang {
 	struct content text; /* kiosk.json or kiosk_easy.json */
 	struct content receipt; /* the support lines */
 	char consent_sha256[65]; /* of this language's consent wording */
+	char voice[CONTENT_NAME_MAX]; /* espeak-ng's, "" when it has none */
+	char english[CONTENT_NAME_MAX]; /* the language's English name */
 };
+
+struct speech;
+struct audio_cache;
 
 struct kiosk_file {
 	char *data;
@@ -75,6 +82,10 @@ struct kiosk {
 	struct slip *slip;
 	struct printer printer;
 	struct session *s;
+	struct speech *speech;
+	struct audio_cache *audio;
+	uint8_t *wav; /* SPEECH_WAV_MAX, locked: a clip being made */
+	char *say; /* KIOSK_PAGE_MAX, locked: a page's spoken text */
 	char *scratch; /* KIOSK_SCRATCH, locked: pages hold answers */
 	char *render; /* KIOSK_PAGE_MAX, locked, for fragments */
 	pthread_mutex_t mu;

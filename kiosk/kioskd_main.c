@@ -190,7 +190,7 @@ main(int argc, char **argv)
 	sc.handler = handle;
 	sc.ctx = &kd;
 	sc.max_body = HTTP_MAX_FORM;
-	sc.max_resp = KIOSK_PAGE_MAX;
+	sc.max_resp = KIOSK_RESP_MAX;
 	if ((kd.srv = server_new(&sc)) == NULL)
 		goto out;
 	if (daemon_drop_privileges(conf.net.user) != 0)

@@ -43,6 +43,8 @@ struct session {
 	char lang[CONTENT_LANG_MAX]; /* "" until chosen; "en-easy" too */
 	int size;
 	int contrast;
+	int rate; /* speech: normal, slow, fast */
+	int volume; /* speech: normal, quiet, loud */
 	unsigned reached;
 	struct answers a;
 	int64_t consent_at_ms;

@@ -8,8 +8,8 @@ PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsodium-dev libsqlcipher-dev sqlcipher libqrencode-dev libmbedtls-dev
 libcurl4-openssl-dev libjansson-dev libinih-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev fonts-noto-core fonts-noto-ui-core libseccomp-dev
-zbar-tools curl openssl ca-certificates python3 procps
-chromium cage xwayland nodejs npm"
+zbar-tools curl openssl ca-certificates python3 procps kannel
+chromium cage xwayland nodejs npm libespeak-ng-dev espeak-ng-data sox"
 
 installed() { # $1 = package
 	case "$1" in

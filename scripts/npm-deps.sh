@@ -20,8 +20,8 @@ if ! command -v npm >/dev/null 2>&1; then
 	exit 1
 fi
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$major" -lt 20 ]; then
-	echo "npm-deps: Node.js $major is too old; playwright-core needs 20 or later" >&2
+if [ "$major" -lt 18 ]; then
+	echo "npm-deps: Node.js $major is too old; playwright-core needs 18 or later" >&2
 	exit 1
 fi
 

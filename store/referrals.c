@@ -81,13 +81,25 @@ shred(struct db *db, const char *ref)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (db_prepare(db, &st,
-		"UPDATE envelopes SET envelope = NULL WHERE envelope_id IN "
-		"(SELECT envelope_id FROM referrals WHERE ref = ?1 UNION "
-		"SELECT envelope_id FROM followups WHERE ref = ?1)") != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	return run(db, st, "delete withdrawn data");
+	static const char *const sql[] = {
+	    "UPDATE envelopes SET envelope = NULL WHERE envelope_id IN "
+	    "(SELECT envelope_id FROM referrals WHERE ref = ?1 UNION "
+	    "SELECT envelope_id FROM followups WHERE ref = ?1)",
+	    "UPDATE referrals SET venue = NULL, borough = NULL, crime = "
+	    "NULL, stage = NULL WHERE ref = ?1",
+	    /* Notes may quote the person: the event stays, its text goes. */
+	    "UPDATE case_events SET detail = NULL WHERE ref = ?1 AND event = "
+	    "'note'",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (db_prepare(db, &st, sql[i]) != 0)
+			return -1;
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		if (run(db, st, "delete withdrawn data") != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -106,6 +118,16 @@ is_withdrawn(struct db *db, const char *ref)
 	return s == SQLITE_DONE ? 0 : -1;
 }
 
+/* A category not given is NULL, not "". */
+static void
+bind_cat(sqlite3_stmt *st, int col, const char *v)
+{
+	if (v[0] != '\0')
+		sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
 int
 referrals_add(struct db *db, const struct referrals_row *row)
 {
@@ -114,7 +136,8 @@ referrals_add(struct db *db, const struct referrals_row *row)
 
 	if (db_prepare(db, &st,
 		"INSERT INTO referrals (ref, envelope_id, channel, language, "
-		"spoke, received_at) VALUES (?, ?, ?, ?, ?, ?)") != 0)
+		"spoke, received_at, risk, venue, borough, crime, stage) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, row->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(
@@ -123,6 +146,11 @@ referrals_add(struct db *db, const struct referrals_row *row)
 	sqlite3_bind_text(st, 4, row->language, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, row->spoke, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, row->received_at);
+	sqlite3_bind_int(st, 7, row->risk != 0);
+	bind_cat(st, 8, row->venue);
+	bind_cat(st, 9, row->borough);
+	bind_cat(st, 10, row->crime);
+	bind_cat(st, 11, row->stage);
 	if (run(db, st, "add referral") != 0)
 		return -1;
 	/* A withdrawal can overtake its referral on the way to the hub. */
@@ -175,7 +203,9 @@ referrals_withdraw(
 
 #define ROW_SELECT                                                             \
 	"SELECT r.ref, r.envelope_id, r.channel, r.language, r.spoke, "        \
-	"r.received_at, r.exported_at, w.withdrawn_at FROM referrals r "       \
+	"r.received_at, r.exported_at, w.withdrawn_at, r.status, r.risk, "     \
+	"r.venue, r.borough, r.crime, r.stage, r.risk_assessed_at, "           \
+	"r.contacted_at, r.closed_at, r.outcome FROM referrals r "             \
 	"LEFT JOIN withdrawals w ON w.ref = r.ref "
 
 static void
@@ -192,6 +222,18 @@ fill_row(sqlite3_stmt *st, struct referrals_row *row)
 	row->received_at = sqlite3_column_int64(st, 5);
 	row->exported_at = sqlite3_column_int64(st, 6);
 	row->withdrawn_at = sqlite3_column_int64(st, 7);
+	copy_text(row->status, sizeof(row->status), st, 8);
+	if (row->withdrawn_at != 0)
+		snprintf(row->status, sizeof(row->status), "withdrawn");
+	row->risk = sqlite3_column_int(st, 9);
+	copy_text(row->venue, sizeof(row->venue), st, 10);
+	copy_text(row->borough, sizeof(row->borough), st, 11);
+	copy_text(row->crime, sizeof(row->crime), st, 12);
+	copy_text(row->stage, sizeof(row->stage), st, 13);
+	row->risk_assessed_at = sqlite3_column_int64(st, 14);
+	row->contacted_at = sqlite3_column_int64(st, 15);
+	row->closed_at = sqlite3_column_int64(st, 16);
+	copy_text(row->outcome, sizeof(row->outcome), st, 17);
 }
 
 int
@@ -348,6 +390,8 @@ int
 referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n)
 {
 	static const char *const sql[] = {
+	    "DELETE FROM case_events WHERE ref IN (SELECT ref FROM referrals "
+	    "WHERE received_at < ?1)",
 	    "DELETE FROM followups WHERE received_at < ?1",
 	    "DELETE FROM referrals WHERE received_at < ?1",
 	    "DELETE FROM envelopes WHERE received_at < ?1",
@@ -363,7 +407,7 @@ referrals_purge(struct db *db, int64_t cutoff_ms, int64_t *n)
 		sqlite3_bind_int64(st, 1, cutoff_ms);
 		if (run(db, st, "purge") != 0)
 			goto fail;
-		if (i == 2)
+		if (i == sizeof(sql) / sizeof(sql[0]) - 1)
 			*n = sqlite3_changes(db_handle(db));
 	}
 	if (db_commit(db) != 0)

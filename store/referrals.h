@@ -15,6 +15,9 @@
  * and is deleted (not just hidden) when a referral is withdrawn.
  */
 #define REFERRALS_FIELD_MAX 32
+/* Categories the payload gives (venue code, borough id, kind of crime,
+ * stage): [A-Za-z0-9_-] only. */
+#define REFERRALS_CAT_MAX 40
 
 struct referrals_row {
 	char ref[REFCODE_BUFLEN];
@@ -25,6 +28,17 @@ struct referrals_row {
 	int64_t received_at;
 	int64_t exported_at; /* 0 if never */
 	int64_t withdrawn_at; /* 0 if not withdrawn */
+	/* The case (store/cases.h); "" for categories not given. */
+	char status[REFERRALS_FIELD_MAX];
+	int risk; /* specialist risk assessment needed before contact */
+	char venue[REFERRALS_CAT_MAX];
+	char borough[REFERRALS_CAT_MAX];
+	char crime[REFERRALS_CAT_MAX];
+	char stage[REFERRALS_CAT_MAX];
+	int64_t risk_assessed_at; /* 0 if not yet */
+	int64_t contacted_at; /* first contact; 0 if not yet */
+	int64_t closed_at;
+	char outcome[REFERRALS_FIELD_MAX];
 };
 
 struct referrals_sealed {
@@ -48,7 +62,8 @@ int referrals_add_followup(struct db *db,
     const uint8_t envelope_id[ENVELOPE_ID_LEN], const char *ref,
     int64_t received_at);
 /* Records the withdrawal (once) and deletes the sealed personal data of
- * the referral and its follow-ups, whether they came before or after. */
+ * the referral and its follow-ups, whether they came before or after,
+ * with the categories kept beside it and the text of staff notes. */
 int referrals_withdraw(
     struct db *db, const char *ref, int64_t at, const char *source);
 

@@ -107,6 +107,48 @@ static const char *const hub_steps[] = {
     "  received_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX followups_ref ON followups (ref);",
+    /* 2: the opening key leaves the server (issue 11). On the server:
+     * staff credentials that may pull envelopes, a log of every pull,
+     * and when each envelope was handed over (acked_at). On the staff
+     * machine, which keeps its own database of the same schema: the
+     * case file, with only coarse categories outside the sealed
+     * envelope (cleared again on withdrawal). */
+    "ALTER TABLE envelopes ADD COLUMN acked_at INTEGER;"
+    "CREATE INDEX envelopes_handover ON envelopes (acked_at);"
+    "CREATE TABLE staff ("
+    "  staff_id BLOB PRIMARY KEY CHECK (length(staff_id) = 16),"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  sign_pk BLOB NOT NULL CHECK (length(sign_pk) = 32),"
+    "  enrolled_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER,"
+    "  last_request_at INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE staff_log ("
+    "  at INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  count INTEGER NOT NULL"
+    ");"
+    "ALTER TABLE referrals ADD COLUMN status TEXT NOT NULL DEFAULT "
+    "'received';"
+    "ALTER TABLE referrals ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE referrals ADD COLUMN venue TEXT;"
+    "ALTER TABLE referrals ADD COLUMN borough TEXT;"
+    "ALTER TABLE referrals ADD COLUMN crime TEXT;"
+    "ALTER TABLE referrals ADD COLUMN stage TEXT;"
+    "ALTER TABLE referrals ADD COLUMN risk_assessed_at INTEGER;"
+    "ALTER TABLE referrals ADD COLUMN contacted_at INTEGER;"
+    "ALTER TABLE referrals ADD COLUMN closed_at INTEGER;"
+    "ALTER TABLE referrals ADD COLUMN outcome TEXT;"
+    "CREATE TABLE case_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ref TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  staff TEXT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  detail TEXT"
+    ");"
+    "CREATE INDEX case_events_ref ON case_events (ref, id);",
 };
 
 const struct db_schema schema_hub = {

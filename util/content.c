@@ -406,6 +406,8 @@ content_langs_load(struct content_langs *l, const char *root)
 			sizeof(cl->english), 1) ||
 		    get_str(path, e, "dir", dir, sizeof(dir), 1) ||
 		    get_str(path, e, "font", cl->font, sizeof(cl->font), 0) ||
+		    get_str(
+			path, e, "voice", cl->voice, sizeof(cl->voice), 0) ||
 		    get_bool(path, e, "draft", &cl->draft, 1)) {
 			log_err("%s: language %zu is incomplete", path, i + 1);
 			goto out;

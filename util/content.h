@@ -65,6 +65,7 @@ struct content_lang {
 	char native[CONTENT_NAME_MAX]; /* the language's name for itself */
 	char english[CONTENT_NAME_MAX]; /* its English name */
 	char font[CONTENT_NAME_MAX]; /* Pango family list, "" for default */
+	char voice[CONTENT_NAME_MAX]; /* espeak-ng voice, "" for none */
 	int text_scale; /* percent, for scripts set larger */
 	int line_spacing; /* percent of the font's line height */
 	int rtl;

@@ -33,12 +33,24 @@
 		}
 	});
 
-	/* Shift pressed three times within 1.5 s. */
+	/* Shift pressed three times within 1.5 s, on its own: Shift held for
+	 * a capital letter or for Shift+Tab is typing, not a way out. */
 	var shifts = [];
+	var shiftAlone = false;
 	document.addEventListener('keydown', function (e) {
-		if (e.key !== 'Shift' || e.repeat) {
+		if (e.key === 'Shift') {
+			if (!e.repeat) {
+				shiftAlone = true;
+			}
 			return;
 		}
+		shiftAlone = false;
+	}, true);
+	document.addEventListener('keyup', function (e) {
+		if (e.key !== 'Shift' || !shiftAlone) {
+			return;
+		}
+		shiftAlone = false;
 		var now = Date.now();
 		shifts.push(now);
 		shifts = shifts.filter(function (t) {
@@ -47,6 +59,96 @@
 		if (shifts.length >= 3) {
 			shifts = [];
 			quickExit();
+		}
+	}, true);
+
+	/* Listening: the page, or one question, read aloud clip by clip
+	 * (kioskd answers 404 after the last clip). */
+	var player = document.getElementById('speech');
+	var playing = null;
+
+	function stopListening() {
+		if (playing) {
+			playing.stopped = true;
+			playing = null;
+		}
+		if (player) {
+			player.pause();
+			player.removeAttribute('src');
+		}
+		document.querySelectorAll('[data-listening]').forEach(function (b) {
+			b.removeAttribute('data-listening');
+			b.setAttribute('aria-pressed', 'false');
+		});
+	}
+
+	function listen(base, button) {
+		if (!player) {
+			return;
+		}
+		var was = playing && playing.base === base;
+		stopListening();
+		if (was) {
+			return; /* a second press stops */
+		}
+		var run = {base: base, n: 0, stopped: false};
+		playing = run;
+		if (button) {
+			button.setAttribute('data-listening', '1');
+			button.setAttribute('aria-pressed', 'true');
+		}
+		function next() {
+			if (run.stopped) {
+				return;
+			}
+			player.src = run.base + run.n + '.wav';
+			run.n++;
+			player.play().catch(function (err) {
+				/* A newer clip took its place: not a failure. */
+				if (!err || err.name !== 'AbortError') {
+					stopListening();
+				}
+			});
+		}
+		player.onended = next;
+		player.onerror = function () {
+			stopListening();
+		};
+		next();
+	}
+
+	var pageName = body.getAttribute('data-page') || 'start';
+	var listenPage = document.getElementById('listen-page');
+	if (listenPage) {
+		/* With the script it plays in place: a toggle button. Without,
+		 * it is a plain link to the first clip. */
+		listenPage.setAttribute('role', 'button');
+		listenPage.setAttribute('aria-pressed', 'false');
+		listenPage.addEventListener('click', function (e) {
+			e.preventDefault();
+			listen('/audio/' + pageName + '/', listenPage);
+		});
+	}
+	document.querySelectorAll('.listen-q').forEach(function (b) {
+		b.addEventListener('click', function (e) {
+			e.preventDefault();
+			listen('/audio/' + pageName + '/' + b.getAttribute('data-say') + '/', b);
+		});
+	});
+	document.documentElement.classList.add('js');
+
+	/* The keypad's keys (docs/kiosk.md): F1 the key map, F2 listen,
+	 * F4 leave quickly. */
+	document.addEventListener('keydown', function (e) {
+		if (e.key === 'F2' && listenPage) {
+			e.preventDefault();
+			listen('/audio/' + pageName + '/', listenPage);
+		} else if (e.key === 'F4') {
+			e.preventDefault();
+			quickExit();
+		} else if (e.key === 'F1') {
+			e.preventDefault();
+			location.href = '/keys';
 		}
 	}, true);
 
@@ -93,9 +195,12 @@
 		secs.textContent = String(graceS);
 		box.hidden = false;
 		cont.focus();
+		/* Said aloud too, for someone who cannot see it. */
+		listen('/audio/idle/', null);
 	}
 
 	function hide() {
+		stopListening();
 		box.hidden = true;
 		shownAt = 0;
 		lastActive = Date.now();

@@ -93,3 +93,32 @@ stop_hubd() {
 hub_count() {
 	$HUBCTL list --passphrase-file "$PASS" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-'
 }
+
+# A hub whose opening key is on a separate staff machine (issue 11):
+# server folder $HUB (hubd's keys only) and staff folder $STAFF, with a
+# staff credential "alice" installed there. Sets what hub_setup sets,
+# and STAFF and STAFFCTL.
+hub_setup_split() {
+	HUB="$T/hub"
+	STAFF="$T/staff"
+	PASS="$T/pass"
+	printf 'correct horse battery staple\n' >"$PASS"
+	chmod 600 "$PASS"
+	HUB_PORT=$(free_port)
+	HUB_URL="https://127.0.0.1:$HUB_PORT"
+	HUBCTL="$BIN/hubctl -d $HUB"
+	STAFFCTL="$BIN/hubctl -d $STAFF"
+	$HUBCTL init --passphrase-file "$PASS" --insecure-fast-kdf-for-tests \
+		--port "$HUB_PORT" --content "$ROOT/content" \
+		--staff-dir "$STAFF" >"$T/init.log" 2>&1 || return 1
+	sed -i 's/^user = rjhub/user = nobody/' "$HUB/hubd.conf"
+	$HUBCTL enroll-staff alice --url "$HUB_URL" >/dev/null 2>&1 || return 1
+	cp "$HUB/staff/alice.cred" "$STAFF/staff.cred"
+	chmod 600 "$STAFF/staff.cred"
+	chmod 755 "$T"
+}
+
+# Referrals the staff machine lists.
+staff_count() {
+	$STAFFCTL list --passphrase-file "$PASS" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-'
+}

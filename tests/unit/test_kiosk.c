@@ -1,5 +1,6 @@
 #include "tests/unit/testutil.h"
 
+#include <math.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -7,7 +8,10 @@
 
 #include "crypto/bundle.h"
 #include "crypto/envelope.h"
+#include "kiosk/audio.h"
 #include "kiosk/kiosk.h"
+#include "kiosk/say.h"
+#include "kiosk/speech.h"
 #include "store/db.h"
 #include "store/outbox.h"
 #include "store/schema.h"
@@ -19,7 +23,7 @@
  * open what was sealed.
  */
 #define PORT 8080
-#define RESP_CAP KIOSK_PAGE_MAX
+#define RESP_CAP KIOSK_RESP_MAX
 
 struct fx {
 	char *dir;
@@ -593,6 +597,147 @@ content_cannot_inject(void **state)
 	f->k = ok;
 }
 
+/* A served clip: a WAV of 8-bit samples; its loudness (RMS about 128). */
+static double
+wav_rms(struct fx *f, size_t *samples)
+{
+	const uint8_t *w = f->body;
+	size_t n = f->resp.body_len;
+	double sum = 0;
+
+	assert_true(n > SPEECH_WAV_HEADER + 1000);
+	assert_memory_equal(w, "RIFF", 4);
+	assert_memory_equal(w + 8, "WAVEfmt ", 8);
+	assert_memory_equal(w + 36, "data", 4);
+	for (size_t i = SPEECH_WAV_HEADER; i < n; i++)
+		sum += ((double)w[i] - 128) * ((double)w[i] - 128);
+	*samples = n - SPEECH_WAV_HEADER;
+	return sqrt(sum / (double)*samples);
+}
+
+static const char *
+voice_of(struct fx *f)
+{
+	static char v[32];
+	const char *h = strstr(f->resp.extra, "X-Speech-Voice: ");
+
+	if (h == NULL)
+		return "";
+	h += strlen("X-Speech-Voice: ");
+	snprintf(v, sizeof(v), "%.*s", (int)strcspn(h, "\r"), h);
+	return v;
+}
+
+/* Every page is read aloud in the visitor's own voice, and not silent. */
+static void
+every_page_speaks(void **state)
+{
+	struct fx *f = *state;
+	static const char *const pages[] = {"about", "choose", "eligible",
+	    "consent", "contact", "details", "check"};
+	size_t samples;
+
+	for (size_t i = 0; i < f->k->nlangs; i++) {
+		const struct kiosk_lang *L = &f->k->langs[i];
+		char lang[64], path[64];
+		snprintf(lang, sizeof(lang), "lang=%s", L->code);
+		walk_to_check(f, lang, "N");
+		for (size_t p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
+			snprintf(
+			    path, sizeof(path), "/audio/%s/0.wav", pages[p]);
+			assert_int_equal(get(f, path), 200);
+			if (wav_rms(f, &samples) <= 8.0)
+				fail_msg("%s %s: silent (rms %.1f)", L->code,
+				    path, wav_rms(f, &samples));
+			if (L->voice[0] != '\0') {
+				assert_string_equal(voice_of(f), L->voice);
+			} else {
+				/* No voice: said so, in English, once. */
+				assert_string_equal(voice_of(f), "en-gb");
+				snprintf(path, sizeof(path), "/audio/%s/1.wav",
+				    pages[p]);
+				assert_int_equal(get(f, path), 404);
+			}
+		}
+		assert_int_equal(get(f, "/audio/idle/0.wav"), 200);
+		assert_int_equal(get(f, "/keys"), 200);
+		assert_int_equal(post(f, "/exit", ""), 303);
+	}
+}
+
+static void
+audio_follows_the_visitor(void **state)
+{
+	struct fx *f = *state;
+	size_t normal, slow, fast, n, clips = 0;
+	double loud, quiet, base;
+
+	walk_to_check(f, "lang=ar", "N");
+	assert_int_equal(get(f, "/audio/about/0.wav"), 200);
+	assert_string_equal(voice_of(f), "ar");
+	/* Clips until the page's text runs out, then 404. */
+	while (get(f, "/audio/about/0.wav") == 200 && clips < SAY_CLIPS_MAX) {
+		char path[64];
+		snprintf(path, sizeof(path), "/audio/about/%zu.wav", ++clips);
+		if (get(f, path) != 200)
+			break;
+	}
+	assert_true(clips >= 3);
+	assert_int_equal(get(f, "/audio/about/95.wav"), 404);
+	assert_int_equal(get(f, "/audio/eligible/q-happened/0.wav"), 200);
+	assert_int_equal(get(f, "/audio/eligible/q-nothing/0.wav"), 404);
+	assert_int_equal(get(f, "/audio/../etc/0.wav"), 404);
+	assert_int_equal(get(f, "/audio/done/0.wav"), 404);
+	/* Speed and volume are the visitor's. */
+	assert_int_equal(get(f, "/audio/consent/1.wav"), 200);
+	base = wav_rms(f, &normal);
+	assert_int_equal(post(f, "/prefs", "rate=slow&back=consent"), 303);
+	assert_int_equal(get(f, "/audio/consent/1.wav"), 200);
+	wav_rms(f, &slow);
+	assert_int_equal(
+	    post(f, "/prefs", "rate=fast&volume=loud&back=consent"), 303);
+	assert_int_equal(get(f, "/audio/consent/1.wav"), 200);
+	loud = wav_rms(f, &fast);
+	assert_int_equal(post(f, "/prefs", "volume=quiet&back=consent"), 303);
+	assert_int_equal(get(f, "/audio/consent/1.wav"), 200);
+	quiet = wav_rms(f, &n);
+	assert_true(slow > normal && normal > fast);
+	assert_true(loud > base && base > quiet);
+	/* Out of the flow's order, or with no visitor: nothing. */
+	assert_int_equal(post(f, "/exit", ""), 303);
+	assert_int_equal(get(f, "/audio/about/0.wav"), 404);
+}
+
+/* What holds answers is spoken on demand and never kept. */
+static void
+answers_audio_never_kept(void **state)
+{
+	struct fx *f = *state;
+	const struct audio_cache *c;
+
+	walk_to_check(f, "lang=en", "Zebedee+Quartermaine");
+	assert_int_equal(get(f, "/audio/check/0.wav"), 200);
+	assert_int_equal(get(f, "/audio/check/1.wav"), 200);
+	assert_int_equal(post(f, "/send", ""), 303);
+	assert_int_equal(get(f, "/audio/done/0.wav"), 200);
+	/* Once sent, only the receipt speaks. */
+	assert_int_equal(get(f, "/audio/about/0.wav"), 404);
+	c = f->k->audio;
+	for (size_t i = 0; i < AUDIO_CLIPS_MAX; i++) {
+		assert_null(strstr(c->clip[i].key, "|check|"));
+		assert_null(strstr(c->clip[i].key, "|done|"));
+	}
+	/* The clip buffer and the spoken text were wiped. */
+	for (size_t i = 0; i < SPEECH_WAV_MAX; i++)
+		if (f->k->wav[i] != 0)
+			fail_msg("clip buffer byte %zu left", i);
+	for (size_t i = 0; i < KIOSK_PAGE_MAX; i++)
+		if (f->k->say[i] != 0)
+			fail_msg("spoken text byte %zu left", i);
+	assert_int_equal(post(f, "/finish", ""), 303);
+	assert_int_equal(get(f, "/audio/check/0.wav"), 404);
+}
+
 int
 main(void)
 {
@@ -619,6 +764,11 @@ main(void)
 		every_page_every_language, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		content_cannot_inject, setup, teardown),
+	    cmocka_unit_test_setup_teardown(every_page_speaks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		audio_follows_the_visitor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		answers_audio_never_kept, setup, teardown),
 	};
 
 	log_init("test_kiosk");

@@ -6,9 +6,12 @@
 #include "kiosk/answers.h"
 #include "kiosk/html.h"
 #include "kiosk/payload.h"
+#include "kiosk/say.h"
 #include "kiosk/session.h"
+#include "kiosk/speech.h"
 #include "kiosk/tmpl.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* --- html: the one escaping writer --- */
 
@@ -516,6 +519,119 @@ payload_has_what_was_entered(void **state)
 	json_decref(o);
 }
 
+/* --- say: what a page reads aloud --- */
+
+static void
+say_reads_what_is_shown(void **state)
+{
+	static const char html[] =
+	    "<p class=\"back\" data-nosay><a href=\"/\">Back</a></p>"
+	    "<h1>Where it   happened</h1><p>Tom &amp; Jerry &lt;3 it&#39;s"
+	    "</p><div id=\"q-a\"><button data-nosay>Listen</button><fieldset>"
+	    "<legend>Did it?</legend><div><label>Yes</label></div><div>"
+	    "<label>No</label></div></fieldset></div><textarea>secret"
+	    "</textarea><svg><text>qr</text></svg><div hidden><p>gone</p>"
+	    "</div><script>x()</script><p>End<br>line</p>";
+	char buf[1024];
+	struct say s;
+
+	(void)state;
+	assert_int_equal(say_extract(&s, buf, sizeof(buf), html, NULL), 0);
+	assert_int_equal(s.n, 7);
+	assert_string_equal(s.clip[0], "Where it happened");
+	assert_string_equal(s.clip[1], "Tom & Jerry <3 it's");
+	assert_string_equal(s.clip[2], "Did it?");
+	assert_string_equal(s.clip[3], "Yes");
+	assert_string_equal(s.clip[4], "No");
+	assert_string_equal(s.clip[5], "End");
+	assert_string_equal(s.clip[6], "line");
+	/* One question only, nested divs and all. */
+	assert_int_equal(say_extract(&s, buf, sizeof(buf), html, "q-a"), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.clip[0], "Did it?");
+	assert_string_equal(s.clip[2], "No");
+	assert_int_equal(say_extract(&s, buf, sizeof(buf), html, "q-b"), -1);
+	assert_int_equal(say_extract(&s, buf, 8, html, NULL), -1);
+}
+
+/* Long text is cut at a sentence end, within the clip limit, never
+ * inside a UTF-8 letter. */
+static void
+say_cuts_long_text(void **state)
+{
+	char html[8192], buf[16384];
+	struct say s;
+	size_t n = 0, total = 0;
+
+	(void)state;
+	n += (size_t)snprintf(html, sizeof(html), "<p>");
+	for (int i = 0; i < 60; i++)
+		n += (size_t)snprintf(html + n, sizeof(html) - n,
+		    "Zdanie numer %d jest tutaj, żółć. ", i);
+	snprintf(html + n, sizeof(html) - n, "</p>");
+	assert_int_equal(say_extract(&s, buf, sizeof(buf), html, NULL), 0);
+	assert_true(s.n > 3);
+	for (size_t i = 0; i < s.n; i++) {
+		size_t l = strlen(s.clip[i]);
+		assert_true(l <= SAY_CLIP_MAX);
+		assert_true(utf8_valid(s.clip[i], l));
+		if (i + 1 < s.n)
+			assert_int_equal(s.clip[i][l - 1], '.');
+		total += l;
+	}
+	assert_true(total > 60 * 30);
+}
+
+/* espeak-ng's audio: valid, not silent, longer for longer text, slower
+ * when asked, in every voice the kiosk ships. */
+static void
+speech_makes_real_audio(void **state)
+{
+	static const char *const voices[][2] = {{"en-gb", "Hello."},
+	    {"ar", "مرحبا"}, {"pl", "Dzień dobry."}, {"bn", "নমস্কার"},
+	    {"ur", "سلام"}, {"tr", "Merhaba."}, {"ro", "Bună ziua."},
+	    {"pt", "Olá."}, {"es", "Hola."}};
+	struct speech *sp = speech_new();
+	uint8_t *wav = malloc(SPEECH_WAV_MAX);
+	size_t a, b, c;
+
+	(void)state;
+	assert_non_null(sp);
+	assert_non_null(wav);
+	assert_false(speech_has_voice(sp, "so"));
+	for (size_t i = 0; i < sizeof(voices) / sizeof(voices[0]); i++) {
+		double sum = 0;
+		assert_true(speech_has_voice(sp, voices[i][0]));
+		assert_int_equal(speech_wav(sp, voices[i][0], 160, voices[i][1],
+				     wav, SPEECH_WAV_MAX, &a),
+		    0);
+		assert_memory_equal(wav, "RIFF", 4);
+		for (size_t k = SPEECH_WAV_HEADER; k < a; k++)
+			sum += (wav[k] - 128.0) * (wav[k] - 128.0);
+		assert_true(sum / (double)(a - SPEECH_WAV_HEADER) > 16.0);
+	}
+	assert_int_equal(
+	    speech_wav(sp, "en-gb", 160, "Yes.", wav, SPEECH_WAV_MAX, &a), 0);
+	assert_int_equal(speech_wav(sp, "en-gb", 160,
+			     "Yes. You can stop at any time, even after you "
+			     "send this.",
+			     wav, SPEECH_WAV_MAX, &b),
+	    0);
+	assert_int_equal(speech_wav(sp, "en-gb", 100,
+			     "Yes. You can stop at any time, even after you "
+			     "send this.",
+			     wav, SPEECH_WAV_MAX, &c),
+	    0);
+	assert_true(b > 2 * a);
+	assert_true(c > b);
+	assert_int_equal(
+	    speech_wav(sp, "xx-none", 160, "Hi.", wav, SPEECH_WAV_MAX, &a), -1);
+	assert_int_equal(
+	    speech_wav(sp, "en-gb", 160, "", wav, SPEECH_WAV_MAX, &a), -1);
+	free(wav);
+	speech_free(sp);
+}
+
 int
 main(void)
 {
@@ -535,6 +651,9 @@ main(void)
 	    cmocka_unit_test(answers_postcode_random),
 	    cmocka_unit_test(answers_risk),
 	    cmocka_unit_test(payload_has_what_was_entered),
+	    cmocka_unit_test(say_reads_what_is_shown),
+	    cmocka_unit_test(say_cuts_long_text),
+	    cmocka_unit_test(speech_makes_real_audio),
 	};
 
 	log_init("test_kiosk_parts");
