@@ -17,6 +17,9 @@
 #define SLIP_HUB_ID "hub"
 /* Used where a language names no font; fonts-noto-core ships it. */
 #define SLIP_FAMILY "Noto Sans"
+/* The reference code is shrunk at most this often, never below this. */
+#define SLIP_CODE_FIT_TRIES 16
+#define SLIP_CODE_MIN_PX 8
 /* Coverage (0..255) from which a dot prints black: a little under half
  * keeps thin strokes of small Bengali and Arabic text unbroken. */
 #define SLIP_INK_THRESHOLD 100
@@ -88,6 +91,7 @@ struct render {
 	int content_w;
 	int body_px;
 	int unknown;
+	int code_lines;
 	char v_days[16];
 	char v_code[VALUE_MAX];
 	char v_number[VALUE_MAX];
@@ -319,13 +323,48 @@ values_in_default_font(PangoLayout *l, const char *text)
 	pango_attr_list_unref(attrs);
 }
 
+/*
+ * The reference code on one line, as large as fits: it is read aloud or
+ * copied. Glyph widths do not scale exactly with the size (hinting,
+ * rounding), so one measurement and one shrink left some codes a pixel
+ * too wide, and the wrapping layout put the last symbol on a line of
+ * its own. Measure again after every shrink, until it is one line.
+ */
+static int
+fit_one_line(struct render *r, PangoLayout *l, PangoFontDescription *fd, int px)
+{
+	PangoRectangle ink, logical;
+	int next;
+
+	for (int i = 0; i < SLIP_CODE_FIT_TRIES; i++) {
+		pango_layout_set_width(l, -1);
+		pango_layout_get_pixel_extents(l, &ink, &logical);
+		pango_layout_set_width(l, r->content_w * PANGO_SCALE);
+		if (logical.width <= r->content_w &&
+		    ink.x + ink.width <= logical.x + r->content_w &&
+		    pango_layout_get_line_count(l) == 1)
+			return 0;
+		next = logical.width > r->content_w
+			   ? px * r->content_w / (logical.width + 1)
+			   : px - 1;
+		if (next >= px)
+			next = px - 1;
+		if (next < SLIP_CODE_MIN_PX)
+			break;
+		px = next;
+		pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
+		pango_layout_set_font_description(l, fd);
+	}
+	log_err("slip: the reference code does not fit on one line");
+	return -1;
+}
+
 static PangoLayout *
 make_layout(
     struct render *r, const struct block *b, enum style st, const char *text)
 {
 	PangoFontDescription *fd;
 	PangoLayout *l;
-	PangoRectangle ink, logical;
 	char family[2 * CONTENT_NAME_MAX];
 	int px, n;
 
@@ -378,17 +417,10 @@ make_layout(
 	if (b->lang->line_spacing != 0 && st != ST_CODE)
 		pango_layout_set_line_spacing(
 		    l, (float)b->lang->line_spacing / 100);
-	if (st == ST_CODE) {
-		/* One line, as large as fits: it is read aloud or copied. */
-		pango_layout_set_width(l, -1);
-		pango_layout_get_pixel_extents(l, &ink, &logical);
-		if (logical.width > r->content_w) {
-			pango_font_description_set_absolute_size(
-			    fd, (double)px * PANGO_SCALE * r->content_w /
-				    (logical.width + 1));
-			pango_layout_set_font_description(l, fd);
-		}
-		pango_layout_set_width(l, r->content_w * PANGO_SCALE);
+	if (st == ST_CODE && fit_one_line(r, l, fd, px) != 0) {
+		pango_font_description_free(fd);
+		g_object_unref(l);
+		return NULL;
 	}
 	pango_font_description_free(fd);
 	r->unknown += pango_layout_get_unknown_glyphs_count(l);
@@ -604,6 +636,8 @@ build(struct render *r, struct block *blk, size_t nblk, enum slip_kind kind,
 		}
 		if (add_text_raw(r, &blk[0], ST_CODE, p / 4, r->v_code) != 0)
 			return -1;
+		r->code_lines =
+		    pango_layout_get_line_count(r->item[r->n - 1].layout);
 	}
 	if (add_qr(r, qr_text) != 0)
 		return -1;
@@ -763,6 +797,7 @@ slip_render(struct slip *s, const char *lang, enum slip_kind kind,
 		st->qr_module_dots = r->module;
 		st->qr_top = r->qr_y;
 		st->qr_size = r->qr_raster.height;
+		st->code_lines = r->code_lines;
 	}
 	rc = 0;
 out:

@@ -56,6 +56,7 @@ struct slip_stats {
 	size_t qr_module_dots;
 	size_t qr_top; /* where the QR (with its quiet zone) sits, dots */
 	size_t qr_size;
+	int code_lines; /* lines the reference code takes: always 1 */
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include "crypto/refcode.h"
 #include "sms/dialog.h"
+#include "sms/segments.h"
 #include "store/conversation.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -144,6 +145,7 @@ struct dialog {
 	int64_t idle_ms, seen_keep_ms, link_keep_ms;
 	int64_t sender_window_ms, global_window_ms;
 	int sender_max, global_max;
+	int64_t global_warned; /* when the busy warning was last logged */
 	char words[KW_N][DIALOG_WORDS_MAX];
 	char shown[KW_N][DIALOG_WORDS_MAX];
 	char stop_kw[CONTENT_KEYWORD_MAX];
@@ -161,7 +163,7 @@ struct msg {
 	const struct sms_inbound *in;
 	int64_t now;
 	uint8_t sender[CONVERSATION_KEY_LEN];
-	char norm[SMS_MAX_TEXT + 1];
+	char norm[SMS_MAX_TEXT_BYTES + 1];
 	char *reply;
 	size_t cap;
 	int has_reply;
@@ -412,19 +414,57 @@ expand_again(const struct dialog *d, int step, char *out, size_t cap)
 	return expand(d, question_for(step), NULL, out + n, cap - n);
 }
 
+int
+dialog_each_reply(const struct dialog *d,
+    int (*fn)(void *ctx, const char *name, const char *text), void *ctx)
+{
+	char buf[SMS_MAX_REPLY + 1];
+	/* Every reference code has this length and alphabet. */
+	const char *code = "WWWW-WWWW-WWWW-W";
+	int rc = -1;
+
+	for (int r = 0; r < R_N; r++)
+		if (expand(d, (enum reply)r, code, buf, sizeof(buf)) != 0 ||
+		    fn(ctx, reply_key[r], buf) != 0)
+			goto out;
+	for (int s = STEP_CONSENT; s <= STEP_VOICEMAIL; s++)
+		if (expand_again(d, s, buf, sizeof(buf)) != 0 ||
+		    fn(ctx, reply_key[question_for(s)], buf) != 0)
+			goto out;
+	rc = 0;
+out:
+	sodium_memzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* A reply longer than SMS_MAX_SEGMENTS would be cut by Kannel
+ * (max-messages) before "reply STOP" reached the phone. */
+static int
+check_length(void *ctx, const char *name, const char *text)
+{
+	struct sms_segments seg;
+
+	(void)ctx;
+	if (sms_segments_measure(text, &seg) != 0)
+		return -1;
+	if (seg.parts > SMS_MAX_SEGMENTS) {
+		log_err("dialog: \"%s\" takes %zu SMS parts (%s), more than "
+			"%d: shorten it (content/README.md)",
+		    name, seg.parts, seg.ucs2 ? "UCS-2" : "GSM-7",
+		    SMS_MAX_SEGMENTS);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every template must expand with the values we have, and fit. */
 static int
 check_templates(struct dialog *d)
 {
 	char buf[SMS_MAX_REPLY + 1];
-	const char *dummy = "0000-0000-0000-0";
 
-	for (int r = 0; r < R_N; r++)
-		if (expand(d, (enum reply)r, dummy, buf, sizeof(buf)) != 0)
-			return -1;
-	for (int s = STEP_CONSENT; s <= STEP_VOICEMAIL; s++)
-		if (expand_again(d, s, buf, sizeof(buf)) != 0)
-			return -1;
+	if (dialog_each_reply(d, check_length, NULL) != 0)
+		return -1;
 	if (expand(d, R_INTRO, NULL, buf, sizeof(buf)) != 0)
 		return -1;
 	crypto_hash_sha256(
@@ -1161,10 +1201,14 @@ dialog_handle(struct dialog *d, const char *provider,
 	if (conversation_rate_hit(d->db, global_bucket, now_ms,
 		d->global_window_ms, d->global_max, &ok) != 0)
 		goto out;
-	if (!ok && !stop && !exit_word) {
-		log_warn("dialog: global rate limit reached, busy");
-		rc = DIALOG_BUSY;
-		goto out;
+	/* A burst (a poster campaign, a news item) is people, not abuse:
+	 * refusing would drop their messages, since Twilio does not retry.
+	 * The limit is a warning for the operator, said once a window. */
+	if (!ok && now_ms - d->global_warned >= d->global_window_ms) {
+		log_warn("dialog: more than %d messages in %lld s, all "
+			 "still answered",
+		    d->global_max, (long long)(d->global_window_ms / 1000));
+		d->global_warned = now_ms;
 	}
 	if (conversation_rate_hit(d->db, m->sender, now_ms, d->sender_window_ms,
 		d->sender_max, &ok) != 0)

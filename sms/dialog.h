@@ -47,10 +47,12 @@
  * idle_ms is deleted.
  *
  * Rate limits: a sender over sender_max messages in sender_window_ms is
- * recorded and answered with nothing; over global_max messages in
- * global_window_ms, dialog_handle returns DIALOG_BUSY and records nothing
- * (answer 503 so a provider that retries comes back later). STOP and the
- * exit word are counted but never refused. A message id seen before is
+ * recorded and answered with nothing (abuse from one phone). Over
+ * global_max messages in global_window_ms every message is still handled
+ * and answered, and a warning is logged once a window: a burst of people
+ * texting in must never be dropped (Twilio does not retry a refusal), so
+ * the gateway is bounded only by the server's connection limits. STOP and
+ * the exit word are counted but never refused. A message id seen before is
  * answered with the reply recorded the first time and changes nothing.
  *
  * Threads: dialog_handle serialises calls on a mutex, and it must have a
@@ -72,9 +74,6 @@
 #define DIALOG_SENDER_WINDOW_DEFAULT (3600 * 1000LL)
 #define DIALOG_GLOBAL_MAX_DEFAULT 300
 #define DIALOG_GLOBAL_WINDOW_DEFAULT (60 * 1000LL)
-
-/* dialog_handle results besides 0 and -1. */
-#define DIALOG_BUSY 1
 
 /* Seals payload (JSON, NUL-terminated) for the hub and queues it. */
 typedef int (*dialog_seal_fn)(
@@ -122,12 +121,22 @@ void dialog_free(struct dialog *d);
 /*
  * Handle one verified inbound message from provider (its name, part of
  * the message-id key). Returns 0 with *has_reply and reply (a text of at
- * most SMS_MAX_REPLY bytes) set, DIALOG_BUSY, or -1 when nothing was
- * changed (answer 500).
+ * most SMS_MAX_REPLY bytes) set, or -1 when nothing was changed (answer
+ * 500).
  */
 int dialog_handle(struct dialog *d, const char *provider,
     const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
     int *has_reply);
+
+/*
+ * Every reply the conversation can send, filled in as it would be sent
+ * (with the longest reference code where one belongs, the "sorry" and
+ * question pairs too): fn(ctx, key, text) for each, stopping at the
+ * first nonzero. dialog_new refuses content whose reply is longer than
+ * SMS_MAX_SEGMENTS (sms/segments.h); the tests measure every language.
+ */
+int dialog_each_reply(const struct dialog *d,
+    int (*fn)(void *ctx, const char *name, const char *text), void *ctx);
 
 /* Delete expired conversations, old message ids, links and rate windows;
  * smsd calls this periodically (say once a minute) so that state expires

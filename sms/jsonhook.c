@@ -216,4 +216,5 @@ const struct sms_provider jsonhook_provider = {
     "json",
     verify_and_parse,
     format_reply,
+    NULL,
 };

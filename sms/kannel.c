@@ -10,6 +10,7 @@
 #include "net/http.h"
 #include "sms/kannel.h"
 #include "sms/provider.h"
+#include "sms/segments.h"
 #include "util/log.h"
 
 #define KANNEL_ADDR_MAX 64 /* an allowlist entry, with "/prefix" */
@@ -55,6 +56,28 @@ prefix_match(const uint8_t *x, const uint8_t *y, unsigned bits)
 		return 1;
 	mask = (uint8_t)(0xff << (8 - rest));
 	return (x[full] & mask) == (y[full] & mask);
+}
+
+int
+kannel_allow_entry_ok(const char *entry)
+{
+	struct addr a;
+	char buf[KANNEL_ADDR_MAX];
+	unsigned long bits;
+	char *slash, *end;
+
+	if (snprintf(buf, sizeof(buf), "%s", entry) >= (int)sizeof(buf))
+		return 0;
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (parse_addr(buf, &a) != 0)
+		return 0;
+	if (slash == NULL)
+		return 1;
+	bits = strtoul(slash + 1, &end, 10);
+	return slash[1] >= '0' && slash[1] <= '9' && *end == '\0' &&
+	       bits <= (a.family == AF_INET ? 32UL : 128UL);
 }
 
 int
@@ -346,8 +369,25 @@ format_reply(const char *text, char *out, size_t cap, const char **content_type)
 	return 0;
 }
 
+/* smsbox sends a text/plain reply as GSM-7 unless told otherwise, and a
+ * character GSM-7 lacks (Polish, Romanian, Turkish letters, most accents)
+ * would reach the phone as '?': such a reply goes as UCS-2. */
+static void
+reply_header(const char *text, const char **name, const char **value)
+{
+	struct sms_segments seg;
+
+	*name = NULL;
+	*value = NULL;
+	if (text == NULL || sms_segments_measure(text, &seg) != 0 || !seg.ucs2)
+		return;
+	*name = "X-Kannel-Coding";
+	*value = "2";
+}
+
 const struct sms_provider kannel_provider = {
     "kannel",
     verify_and_parse,
     format_reply,
+    reply_header,
 };

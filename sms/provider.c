@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "sms/provider.h"
+#include "sms/segments.h"
 #include "util/utf8.h"
 
 static const struct sms_provider *const providers[] = {
@@ -99,13 +100,17 @@ sms_number_international(char num[SMS_MAX_NUMBER + 1], const char *country_code)
 }
 
 int
-sms_set_text(char out[SMS_MAX_TEXT + 1], const char *in, size_t len)
+sms_set_text(char out[SMS_MAX_TEXT_BYTES + 1], const char *in, size_t len)
 {
 	out[0] = '\0';
-	if (len > SMS_MAX_TEXT)
+	if (len > SMS_MAX_TEXT_BYTES)
 		return SMS_ETOOBIG;
 	if (!utf8_valid(in, len))
 		return SMS_EBADREQ;
+	/* Providers count characters, not bytes: 1600 emoji are a valid
+	 * Twilio message. */
+	if (sms_segments_chars(in, len) > SMS_MAX_TEXT)
+		return SMS_ETOOBIG;
 	memcpy(out, in, len);
 	out[len] = '\0';
 	return 0;

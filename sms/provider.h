@@ -21,10 +21,14 @@
  * speak to sends UTF-8 and anything else is a broken or forged request.
  */
 
-/* A request body (form, JSON or plain text). */
-#define SMS_MAX_BODY 16384
-/* Message text in bytes; Twilio's own limit is 1600 characters. */
+/* Message text in characters (Unicode code points), as Twilio counts
+ * its own limit of 1600; a character is at most 4 bytes of UTF-8. */
 #define SMS_MAX_TEXT 1600
+#define SMS_MAX_TEXT_BYTES (4 * SMS_MAX_TEXT)
+/* A request body (form, JSON or plain text): room for SMS_MAX_TEXT
+ * characters of 4 bytes each, percent- or \u-escaped (3 bytes a byte),
+ * and the provider's other fields. */
+#define SMS_MAX_BODY 24576
 /* A phone number: '+' and up to 19 digits (E.164 allows 15). */
 #define SMS_MAX_NUMBER 20
 /* Shortest number accepted: short codes have 3 or more digits. */
@@ -74,7 +78,7 @@ struct sms_http {
 struct sms_inbound {
 	char from[SMS_MAX_NUMBER + 1]; /* "+447700900123" form when known */
 	char to[SMS_MAX_NUMBER + 1]; /* "" when the provider gave none */
-	char text[SMS_MAX_TEXT + 1];
+	char text[SMS_MAX_TEXT_BYTES + 1];
 	char id[SMS_MAX_ID + 1];
 	int64_t timestamp; /* seconds since 1970 */
 };
@@ -102,6 +106,11 @@ struct sms_provider {
 	 * NULL for none. out is NUL-terminated; *content_type is static. */
 	int (*format_reply)(
 	    const char *text, char *out, size_t cap, const char **content_type);
+	/* Optional: a response header the provider needs to send this
+	 * reply as it is (Kannel: the coding); *name NULL for none. Both
+	 * strings are static. */
+	void (*reply_header)(
+	    const char *text, const char **name, const char **value);
 };
 
 extern const struct sms_provider twilio_provider;
@@ -133,9 +142,9 @@ int sms_set_number(char out[SMS_MAX_NUMBER + 1], const char *in);
  */
 int sms_number_international(
     char num[SMS_MAX_NUMBER + 1], const char *country_code);
-/* Valid UTF-8 without NUL, at most SMS_MAX_TEXT bytes: 0, else
+/* Valid UTF-8 without NUL, at most SMS_MAX_TEXT characters: 0, else
  * SMS_EBADREQ or SMS_ETOOBIG. */
-int sms_set_text(char out[SMS_MAX_TEXT + 1], const char *in, size_t len);
+int sms_set_text(char out[SMS_MAX_TEXT_BYTES + 1], const char *in, size_t len);
 /* 1..SMS_MAX_ID of [A-Za-z0-9._:-]. */
 int sms_set_id(char out[SMS_MAX_ID + 1], const char *in);
 /* Does a Content-Type name this media type (parameters ignored)? */

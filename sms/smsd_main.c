@@ -5,6 +5,7 @@
  * provider's reply format. Referrals and withdrawals leave only as
  * sealed envelopes through the outbox and the forwarder.
  */
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "net/netconf.h"
 #include "net/server.h"
 #include "sms/dialog.h"
+#include "sms/kannel.h"
 #include "sms/provider.h"
 #include "store/sealer.h"
 #include "sms/secrets.h"
@@ -146,6 +148,17 @@ conf_handler(
 }
 
 static int
+url_ok(const char *u)
+{
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+		return 0;
+	for (; *u != '\0'; u++)
+		if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
 load_conf(const char *path, struct smsd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -173,6 +186,14 @@ load_conf(const char *path, struct smsd_conf *c)
 	if (c->twilio && c->twilio_url[0] == '\0') {
 		log_err("%s: [twilio] needs public_url, the exact URL set in "
 			"the Twilio console",
+		    path);
+		return -1;
+	}
+	/* Twilio signs the exact URL: one with a space or a stray word in
+	 * it would refuse every genuine request. */
+	if (c->twilio_url[0] != '\0' && !url_ok(c->twilio_url)) {
+		log_err("%s: [twilio] public_url must be one https:// URL "
+			"with no spaces",
 		    path);
 		return -1;
 	}
@@ -226,10 +247,6 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 	rc = dialog_handle(sd->dialog, r->p->name, in, db_now_ms(), reply,
 	    sizeof(reply), &has_reply);
 	pthread_mutex_unlock(&sd->lock);
-	if (rc == DIALOG_BUSY) {
-		ret = http_error_json(resp, 503, "busy");
-		goto out;
-	}
 	if (rc != 0) {
 		ret = http_error_json(resp, 500, "internal");
 		goto out;
@@ -242,6 +259,13 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 		goto out;
 	}
 	ret = http_resp_body(resp, 200, ctype, body, strlen(body));
+	if (ret == 0 && has_reply && r->p->reply_header != NULL) {
+		const char *hname, *hvalue;
+
+		r->p->reply_header(reply, &hname, &hvalue);
+		if (hname != NULL)
+			ret = http_resp_header(resp, hname, hvalue);
+	}
 out:
 	sodium_memzero(reply, sizeof(reply));
 	sodium_free(body);
@@ -303,9 +327,100 @@ split_allow(char *text, const char **out, size_t max, size_t *n)
 			log_err("[kannel] allow: at most %zu addresses", max);
 			return -1;
 		}
+		/* A word that is not an address (a comment, a typo) would
+		 * otherwise sit in the list unnoticed. */
+		if (!kannel_allow_entry_ok(tok)) {
+			log_err(
+			    "[kannel] allow: entry %zu is not an IP address "
+			    "or address/prefix",
+			    *n + 1);
+			return -1;
+		}
 		out[(*n)++] = tok;
 	}
 	return 0;
+}
+
+static const char *const secret_names[NPROVIDERS] = {
+    "twilio_auth_token", "kannel_token", "json_secret"};
+
+static int
+usage(int rc)
+{
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: smsd --config FILE\n"
+	    "       smsd --check-config FILE\n"
+	    "The SMS gateway (see docs/sms.md). --check-config reads FILE and\n"
+	    "what it names (secrets, device bundle, content), reports every\n"
+	    "mistake, prints the settings read, and exits.\n");
+	return rc;
+}
+
+/* Everything --check-config can prove without starting or creating. */
+static int
+check_config(const char *path)
+{
+	struct smsd_conf conf;
+	struct dialog_content dc;
+	struct secrets *secrets = NULL;
+	struct bundle *b = NULL;
+	const char *allow[SMS_MAX_ALLOW];
+	int enabled[NPROVIDERS];
+	uint8_t *key = NULL;
+	size_t nallow = 0, len;
+	int bad = 0, have_content = 0;
+
+	if (load_conf(path, &conf) != 0)
+		return 1;
+	enabled[0] = conf.twilio;
+	enabled[1] = conf.kannel;
+	enabled[2] = conf.json;
+	if ((secrets = secrets_load(conf.secrets)) == NULL)
+		bad = 1;
+	if ((key = sodium_malloc(DIALOG_KEY_LEN)) == NULL ||
+	    (secrets != NULL && secrets_get_key(secrets, "state_key", key,
+				    DIALOG_KEY_LEN) != 0)) {
+		log_err("%s: needs state_key = <64 hex digits>", conf.secrets);
+		bad = 1;
+	}
+	for (size_t i = 0; i < NPROVIDERS && secrets != NULL; i++)
+		if (enabled[i] &&
+		    (secrets_get(secrets, secret_names[i], &len) == NULL ||
+			len == 0)) {
+			log_err("%s: a provider is enabled but %s is missing",
+			    conf.secrets, secret_names[i]);
+			bad = 1;
+		}
+	if ((b = bundle_load(conf.bundle)) == NULL)
+		bad = 1;
+	if (dialog_content_load(&dc, conf.content, conf.language) != 0)
+		bad = 1;
+	else
+		have_content = 1;
+	if (split_allow(conf.kannel_allow, allow, SMS_MAX_ALLOW, &nallow) !=
+		0 ||
+	    (conf.kannel && nallow == 0)) {
+		log_err("%s: [kannel] allow needs the addresses Kannel calls "
+			"from",
+		    path);
+		bad = 1;
+	}
+	if (!bad)
+		printf("%s: configuration ok: listen %s port %d, "
+		       "country_code %s, language %s, twilio %s%s%s, kannel "
+		       "%s (%zu allowed), json %s\n",
+		    path, conf.net.listen, conf.net.port, conf.country_code,
+		    conf.language, conf.twilio ? "on" : "off",
+		    conf.twilio ? " public_url " : "",
+		    conf.twilio ? conf.twilio_url : "",
+		    conf.kannel ? "on" : "off", nallow,
+		    conf.json ? "on" : "off");
+	if (have_content)
+		dialog_content_free(&dc);
+	bundle_free(b);
+	secrets_free(secrets);
+	sodium_free(key);
+	return bad ? 1 : 0;
 }
 
 int
@@ -322,15 +437,31 @@ main(int argc, char **argv)
 	struct bundle *b = NULL;
 	struct db *db = NULL;
 	struct sealer sealer;
-	const char *config = NULL, *allow[SMS_MAX_ALLOW];
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *check = NULL, *allow[SMS_MAX_ALLOW];
 	uint8_t *dbkey = NULL, *state_key = NULL;
 	struct periodic purger;
 	int rc = 1, c, have_content = 0;
 
 	log_init("smsd");
 	jsonmem_init();
-	if ((c = daemon_args(argc, argv, "smsd", &config)) >= 0)
-		return c;
+	while ((c = getopt_long(argc, argv, "c:C:h", longopts, NULL)) != -1) {
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'C')
+			check = optarg;
+		else
+			return usage(c == 'h' ? 0 : 2);
+	}
+	if (optind != argc || (config == NULL) == (check == NULL))
+		return usage(2);
+	if (check != NULL)
+		return secmem_init() != 0 ? 1 : check_config(check);
 	memset(&sd, 0, sizeof(sd));
 	memset(&sigs, 0, sizeof(sigs));
 	memset(&dc, 0, sizeof(dc));
@@ -364,8 +495,6 @@ main(int argc, char **argv)
 	    (struct route){"/sms/kannel", &kannel_provider, {0}, conf.kannel};
 	sd.routes[2] =
 	    (struct route){"/sms/json", &jsonhook_provider, {0}, conf.json};
-	static const char *const secret_names[NPROVIDERS] = {
-	    "twilio_auth_token", "kannel_token", "json_secret"};
 	for (size_t i = 0; i < NPROVIDERS; i++) {
 		struct route *r = &sd.routes[i];
 		if (!r->enabled)

@@ -250,4 +250,5 @@ const struct sms_provider twilio_provider = {
     "twilio",
     verify_and_parse,
     format_reply,
+    NULL,
 };

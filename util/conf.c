@@ -59,12 +59,54 @@ conf_bool(int *dst, const char *value)
 	return -1;
 }
 
+/*
+ * inih (as Debian builds it) ends a value at " ;" but not at " #", so a
+ * line copied from the docs ("port = 443   # the default") used to keep
+ * its comment as part of the value. Both now start a comment when
+ * whitespace comes before them, as at the start of a line.
+ */
+#define CONF_VALUE_MAX 1024
+
+struct conf_wrap {
+	int (*handler)(void *, const char *, const char *, const char *);
+	void *user;
+};
+
+static int
+strip_handler(
+    void *user, const char *section, const char *name, const char *value)
+{
+	struct conf_wrap *w = user;
+	char buf[CONF_VALUE_MAX];
+	size_t n = strlen(value), i;
+	int rc;
+
+	if (n >= sizeof(buf)) {
+		log_err("config: [%s] %s: value longer than %d bytes", section,
+		    name, CONF_VALUE_MAX - 1);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((value[i] == '#' || value[i] == ';') && i > 0 &&
+		    (value[i - 1] == ' ' || value[i - 1] == '\t'))
+			break;
+	while (i > 0 && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+		i--;
+	memcpy(buf, value, i);
+	buf[i] = '\0';
+	rc = w->handler(w->user, section, name, buf);
+	/* A value may be a secret or a path: leave no copy behind. */
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
 int
 conf_parse(const char *path,
     int (*handler)(void *, const char *, const char *, const char *),
     void *user, const int *bad)
 {
-	int line = ini_parse(path, handler, user);
+	struct conf_wrap w = {handler, user};
+	int line = ini_parse(path, strip_handler, &w);
 
 	if (line < 0) {
 		log_err("%s: cannot read", path);

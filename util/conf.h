@@ -13,7 +13,11 @@ int conf_bool(int *dst, const char *value);
 
 /*
  * ini_parse with the errors said once: the file unreadable, or the first
- * bad line (the handler logs what was wrong and sets *bad).
+ * bad line (the handler logs what was wrong and sets *bad). Comments:
+ * a line starting with '#' or ';', and from a '#' or ';' that follows a
+ * space or tab to the end of the line, so a value never holds " #" or
+ * " ;". The handler gets the value without the comment and without the
+ * spaces before it.
  */
 int conf_parse(const char *path,
     int (*handler)(void *, const char *, const char *, const char *),

@@ -175,7 +175,7 @@ r=$(send json $N1 HELLO j9 --bad-sig)
 expect "json: bad signature is 403" "$r" '^403'
 r=$(send json $N1 HELLO j8 --stale)
 expect "json: stale timestamp is 403" "$r" '^403'
-head -c 20000 /dev/zero | tr '\0' a >"$T/big"
+head -c 30000 /dev/zero | tr '\0' a >"$T/big"
 r=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$S/tls.crt" -H 'X-Twilio-Signature: x' --data-binary @"$T/big" "$SURL/sms/twilio")
 expect "oversized body is 413" "$r" '^413'
 r=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$S/tls.crt" -H 'Content-Type: application/json' -H 'X-Timestamp: 1' -H 'X-Signature: zz' --data-binary '{"from":' "$SURL/sms/json")

@@ -267,6 +267,62 @@ reply(void **state)
 	    kannel_provider.format_reply("toolong", out, 4, &ct), -1);
 }
 
+/* A reply with a letter GSM-7 lacks must go as UCS-2, or the phone
+ * shows '?' for it; a GSM-7 reply stays GSM-7 (fewer parts). */
+static void
+reply_coding(void **state)
+{
+	static const char *const ucs2[] = {"Dziękujemy", "Vă mulțumim",
+	    "Teşekkürler", "Gracias, envíe", "Obrigado \xf0\x9f\x99\x82"};
+	static const char *const gsm[] = {"Thanks for your message.",
+	    "Gracias, señor", "Müller à Zürich €5", ""};
+	const char *name, *value;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ucs2) / sizeof(ucs2[0]); i++) {
+		kannel_provider.reply_header(ucs2[i], &name, &value);
+		assert_non_null(name);
+		assert_string_equal(name, "X-Kannel-Coding");
+		assert_string_equal(value, "2");
+	}
+	for (size_t i = 0; i < sizeof(gsm) / sizeof(gsm[0]); i++) {
+		kannel_provider.reply_header(gsm[i], &name, &value);
+		assert_null(name);
+	}
+	kannel_provider.reply_header(NULL, &name, &value);
+	assert_null(name);
+}
+
+/* Characters, not bytes: 1600 four-byte emoji are one message (the
+ * post-url body), 1601 are too many. */
+static void
+post_characters(void **state)
+{
+	struct sms_inbound in;
+	char *text = malloc(4 * 1601 + 1);
+
+	(void)state;
+	assert_non_null(text);
+	for (int n = 1600; n <= 1601; n++) {
+		for (int i = 0; i < n; i++)
+			memcpy(text + 4 * i, "\xf0\x9f\x98\x80", 4);
+		text[4 * n] = '\0';
+		assert_int_equal(post("token=" TOKEN "&id=e1", "text/plain",
+				     text, "+447700900123", NULL, &in),
+		    n == 1600 ? 0 : SMS_ETOOBIG);
+		if (n == 1600)
+			assert_string_equal(in.text, text);
+	}
+	free(text);
+	assert_true(kannel_allow_entry_ok("192.0.2.10"));
+	assert_true(kannel_allow_entry_ok("10.0.0.0/8"));
+	assert_true(kannel_allow_entry_ok("::1"));
+	assert_false(kannel_allow_entry_ok("#"));
+	assert_false(kannel_allow_entry_ok("Kannel"));
+	assert_false(kannel_allow_entry_ok("10.0.0.0/33"));
+	assert_false(kannel_allow_entry_ok("10.0.0.0/"));
+}
+
 int
 main(void)
 {
@@ -276,6 +332,8 @@ main(void)
 	    cmocka_unit_test(post_form),
 	    cmocka_unit_test(helpers),
 	    cmocka_unit_test(reply),
+	    cmocka_unit_test(reply_coding),
+	    cmocka_unit_test(post_characters),
 	};
 
 	if (sodium_init() < 0)

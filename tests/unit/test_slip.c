@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "crypto/refcode.h"
 #include "receipt/raster.h"
 #include "receipt/slip.h"
 #include "util/content.h"
@@ -354,6 +355,57 @@ test_open_refuses_incomplete_translation(void **state)
 	testutil_rmdir(dir);
 }
 
+/*
+ * The reference code always prints on one line (issue 14): random codes
+ * in every language at both widths, and the widest codes possible.
+ * SLIP_CODES_EACH random codes per language and width keep the run
+ * short; with 11 languages and 2 widths that is thousands of codes.
+ */
+#define SLIP_CODES_EACH 100
+
+static void
+render_code(struct slip *s, const char *lang, const char *code, size_t w)
+{
+	struct slip_stats st;
+	struct raster r;
+
+	assert_int_equal(slip_render(s, lang, SLIP_REFERRAL, code, &r, &st), 0);
+	if (st.code_lines != 1)
+		fail_msg("%s at %zu dots: %s took %d lines", lang, w, code,
+		    st.code_lines);
+	assert_int_equal(st.unknown_glyphs, 0);
+	raster_free(&r);
+}
+
+static void
+test_code_one_line(void **state)
+{
+	static const size_t widths[] = {SLIP_WIDTH_58MM, SLIP_WIDTH_80MM};
+	static const char *const widest[] = {"WWWW-WWWW-WWWW-W",
+	    "MMMM-MMMM-MMMM-M", "WMWM-MWMW-WMWM-W", "MWMW-WMWM-MWMW-M"};
+	const struct content_langs *l;
+	char code[32];
+	struct slip *s;
+
+	(void)state;
+	for (size_t w = 0; w < 2; w++) {
+		s = open_slip(content_dir(), widths[w]);
+		l = slip_langs(s);
+		for (size_t i = 0; i < l->n; i++) {
+			for (size_t k = 0; k < 4; k++)
+				render_code(
+				    s, l->lang[i].code, widest[k], widths[w]);
+			for (int k = 0; k < SLIP_CODES_EACH; k++) {
+				assert_int_equal(
+				    refcode_generate(code, sizeof(code)), 0);
+				render_code(
+				    s, l->lang[i].code, code, widths[w]);
+			}
+		}
+		slip_close(s);
+	}
+}
+
 int
 main(void)
 {
@@ -361,6 +413,7 @@ main(void)
 	    cmocka_unit_test(test_open_refusals),
 	    cmocka_unit_test(test_qr_text),
 	    cmocka_unit_test(test_render_all),
+	    cmocka_unit_test(test_code_one_line),
 	    cmocka_unit_test(test_render_refusals),
 	    cmocka_unit_test(test_direction),
 	    cmocka_unit_test(test_english_once_and_below),
