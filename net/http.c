@@ -119,6 +119,14 @@ http_req_init(struct http_req *req, uint8_t *body, size_t body_max)
 	req->body_max = body != NULL ? body_max : 0;
 }
 
+void
+http_req_set_body(struct http_req *req, uint8_t *body, size_t body_max)
+{
+	req->bodybuf = body;
+	req->body = body;
+	req->body_max = body_max;
+}
+
 size_t
 http_header_count(const struct http_req *req, const char *name)
 {
@@ -474,6 +482,10 @@ http_parse(
 		return HTTP_ERROR;
 	while (i < len) {
 		if (req->st == ST_BODY) {
+			if (req->bodybuf == NULL) {
+				rc = fail(req, 500, "no_body_buffer");
+				break;
+			}
 			n = req->clen - req->body_len;
 			if (n > len - i)
 				n = len - i;

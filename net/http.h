@@ -41,7 +41,7 @@
 /* Longer than any method we know: a longer token is refused early. */
 #define HTTP_MAX_METHOD 8
 /* application/x-www-form-urlencoded input and its name=value pairs. */
-#define HTTP_MAX_FORM 16384
+#define HTTP_MAX_FORM 24576
 #define HTTP_MAX_FORM_PAIRS 64
 /* Extra response header bytes a handler may add (http_resp_header). */
 #define HTTP_MAX_RESP_EXTRA 512
@@ -114,6 +114,15 @@ struct http_req {
 
 /* Reset for a new request; the body (at most body_max bytes) goes to body. */
 void http_req_init(struct http_req *req, uint8_t *body, size_t body_max);
+
+/*
+ * For a caller that lends the body buffer only once the header block is
+ * read (req->headers_done): set body_max before the header block ends
+ * (body may still be NULL: Content-Length is checked against body_max),
+ * then the buffer before feeding any byte after it. A body byte with no
+ * buffer is refused (500), never written.
+ */
+void http_req_set_body(struct http_req *req, uint8_t *body, size_t body_max);
 
 /*
  * Feed len bytes. *consumed tells how many were used: all of them unless

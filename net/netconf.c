@@ -7,6 +7,8 @@
 
 #define TIMEOUT_MIN_MS 100
 #define TIMEOUT_MAX_MS 600000
+/* A connection may live a day at most. */
+#define LIFETIME_MAX_MS (24 * 3600 * 1000)
 
 void
 netconf_defaults(struct netconf *nc, int port)
@@ -42,6 +44,21 @@ netconf_set(struct netconf *nc, const char *name, const char *value, int *bad)
 	else if (strcmp(name, "request_timeout_ms") == 0)
 		rc = conf_int(&nc->request_timeout_ms, value, TIMEOUT_MIN_MS,
 		    TIMEOUT_MAX_MS);
+	else if (strcmp(name, "max_connections") == 0)
+		rc = conf_int(&nc->max_connections, value, 1, SERVER_MAX_CONNS);
+	else if (strcmp(name, "max_connections_per_address") == 0)
+		rc = conf_int(&nc->max_per_address, value, 1, SERVER_MAX_CONNS);
+	else if (strcmp(name, "handshake_timeout_ms") == 0)
+		rc = conf_int(&nc->handshake_timeout_ms, value, TIMEOUT_MIN_MS,
+		    TIMEOUT_MAX_MS);
+	else if (strcmp(name, "connection_lifetime_ms") == 0)
+		rc = conf_int(
+		    &nc->lifetime_ms, value, TIMEOUT_MIN_MS, LIFETIME_MAX_MS);
+	else if (strcmp(name, "max_requests_in_flight") == 0)
+		rc = conf_int(&nc->in_flight, value, 1, SERVER_MAX_QUEUE);
+	else if (strcmp(name, "tls_ticket_lifetime_s") == 0)
+		rc = conf_int(
+		    &nc->ticket_lifetime_s, value, 1, SERVER_MAX_TICKET_S);
 	else
 		return 0;
 	if (rc != 0) {
@@ -71,4 +88,10 @@ netconf_server(const struct netconf *nc, struct server_config *sc)
 	sc->workers = nc->workers;
 	sc->idle_ms = nc->read_timeout_ms;
 	sc->request_ms = nc->request_timeout_ms;
+	sc->max_conns = nc->max_connections;
+	sc->max_per_addr = nc->max_per_address;
+	sc->handshake_ms = nc->handshake_timeout_ms;
+	sc->lifetime_ms = nc->lifetime_ms;
+	sc->queue_len = nc->in_flight;
+	sc->ticket_s = nc->ticket_lifetime_s;
 }

@@ -8,7 +8,10 @@
 /*
  * The listener settings every daemon's configuration section shares:
  * listen, port, tls_cert, tls_key, user, workers, read_timeout_ms,
- * request_timeout_ms.
+ * request_timeout_ms, and the connection limits max_connections,
+ * max_connections_per_address, handshake_timeout_ms,
+ * connection_lifetime_ms, max_requests_in_flight and
+ * tls_ticket_lifetime_s (0 or absent: net/server.h's default).
  */
 #define NETCONF_PATH_MAX 512
 
@@ -21,6 +24,12 @@ struct netconf {
 	int workers;
 	int read_timeout_ms;
 	int request_timeout_ms;
+	int max_connections;
+	int max_per_address;
+	int handshake_timeout_ms;
+	int lifetime_ms;
+	int in_flight;
+	int ticket_lifetime_s;
 };
 
 void netconf_defaults(struct netconf *nc, int port);

@@ -7,22 +7,39 @@
 #include "net/http.h"
 
 /*
- * An HTTP/1.1 listener: one accepting thread (the caller of server_run)
- * and a fixed pool of workers fed through a bounded queue. Over TLS 1.2
- * only (mbedTLS, ECDHE with AEAD suites), or plain TCP on a loopback
- * address only.
+ * An HTTP/1.1 listener. Over TLS 1.2 only (mbedTLS, ECDHE with AEAD
+ * suites, session tickets and a session cache for resumption), or plain
+ * TCP on a loopback address only.
  *
- * Slow clients cannot hold a worker: a connection is dropped when no byte
- * arrives for idle_ms, and a request (or the TLS handshake) that is not
- * read and answered within request_ms gets 408 and is closed. When every
- * worker is busy and the queue is full, a new connection is answered 503
- * and closed (over TLS it is only closed: answering would mean a
- * handshake on the accepting thread).
+ * One thread (the caller of server_run) owns every socket in an epoll
+ * loop: it accepts, runs the TLS handshakes and reads without ever
+ * blocking, and hands a request to the worker pool only once it is
+ * complete and parsed. So idle, slow or half-open clients hold a few
+ * bytes of memory each, never a worker. Limits (each configurable):
+ *
+ *   max_conns     open connections in all
+ *   max_per_addr  connections from one client address (an IPv6 /64)
+ *   handshake_ms  to finish the TLS handshake
+ *   idle_ms       between two bytes of a request, and between requests
+ *   request_ms    from a request's first byte until it is read (408)
+ *   lifetime_ms   a connection's whole life: then it ends after its
+ *                 current request
+ *   queue_len     requests admitted at once (read, waiting for a worker,
+ *                 in a handler or being written): each holds one locked
+ *                 buffer; a request that finds none waits, and is
+ *                 answered 503 if none frees up within request_ms
+ *
+ * Over max_conns or max_per_addr a connection is answered 503 with
+ * Retry-After (over TLS once its handshake is done) and closed; only
+ * when even the small reserve kept for saying so is full is a
+ * connection closed unanswered (and that is logged).
  *
  * One log line per request: method, path without the query, status,
  * bytes, milliseconds, connection and request numbers. Nothing else from
- * the request and nothing about the peer is logged. A worker's buffers are
- * wiped when each connection ends.
+ * the request and nothing about the peer is logged. Request and answer
+ * bytes live in locked memory (sodium_malloc) and are wiped as soon as
+ * the answer is written; mbedTLS's record buffers are wiped when the
+ * connection ends.
  */
 
 #define SERVER_DEF_WORKERS 4
@@ -34,6 +51,14 @@
 #define SERVER_DEF_MAX_REQUESTS 100
 #define SERVER_DEF_MAX_BODY (64 * 1024)
 #define SERVER_DEF_MAX_RESP (64 * 1024)
+#define SERVER_DEF_MAX_CONNS 1024
+#define SERVER_MAX_CONNS 65536
+#define SERVER_DEF_MAX_PER_ADDR 64
+#define SERVER_DEF_HANDSHAKE_MS 5000
+#define SERVER_DEF_LIFETIME_MS (5 * 60 * 1000)
+/* Session ticket lifetime; the ticket key is rotated as often. */
+#define SERVER_DEF_TICKET_S 3600
+#define SERVER_MAX_TICKET_S (7 * 24 * 3600)
 /* Room for any {"error":"<code>"} answer. */
 #define SERVER_MIN_RESP (HTTP_MAX_CODE + 16)
 /* Largest PEM private key file we read. */
@@ -62,6 +87,11 @@ struct server_config {
 	int max_requests; /* per keep-alive connection */
 	size_t max_body;
 	size_t max_resp;
+	int max_conns;
+	int max_per_addr;
+	int handshake_ms;
+	int lifetime_ms;
+	int ticket_s;
 };
 
 struct server;
@@ -69,6 +99,8 @@ struct server;
 /*
  * Check the configuration, load the certificate and key, seed the DRBG,
  * bind and listen. Plain HTTP on a non-loopback address is refused.
+ * Raises the soft descriptor limit if max_conns needs it (and lowers
+ * max_conns, with a warning, if the hard limit is too low).
  */
 struct server *server_new(const struct server_config *cfg);
 
@@ -76,9 +108,10 @@ struct server *server_new(const struct server_config *cfg);
 uint16_t server_port(const struct server *srv);
 
 /*
- * Start the workers and accept until server_stop; then finish the
- * requests in progress, close idle connections, join the workers and
- * return 0 (-1 if the workers could not be started).
+ * Start the workers and serve until server_stop; then finish the
+ * requests in progress (answering them with Connection: close), close
+ * idle connections, join the workers and return 0 (-1 if the workers
+ * could not be started).
  */
 int server_run(struct server *srv);
 

@@ -2,7 +2,9 @@
 # net/server and net/client end to end, against tests/tools/echo_server:
 # the TLS 1.2 policy (versions, suites), keep-alive, pinned keys, a slow
 # client cut off while others are served, malformed requests over plain
-# and TLS, and the client's pin, CA and timeout behaviour.
+# and TLS, the client's pin, CA and timeout behaviour; a crowd of slow and
+# idle TLS clients beside a real one, a burst of webhooks, the connection
+# limits, and session resumption (tickets, cache, expiry).
 . "$(dirname "$0")/lib.sh"
 
 ES="$TOOLS/echo_server"
@@ -257,7 +259,49 @@ cat "$T/loris-plain.out" "$T/loris-tls.out"
 out=$(curl -sS --http1.1 "http://127.0.0.1:$PLAIN/")
 check "plain server serving after the slow client" test "$out" = "hello"
 
+# --- crowds, bursts and limits over TLS --------------------------------------
+# Everyone here is 127.0.0.1: the per-address limit is raised.
+start_es crowd -c "$T/ec.pem" -k "$T/ec.key" -C 1024 -A 1024 -i 60000 \
+    -r 60000
+CROWD_PID=$LAST_PID
+python3 "$HELP" crowd "$PORT" "$T/ec.pem" 500 50 10 3
+start_es burst -c "$T/ec.pem" -k "$T/ec.key" -A 1024 -q 16
+BURST_PID=$LAST_PID
+python3 "$HELP" burst "$PORT" "$T/ec.pem" 300
+start_es limit -c "$T/ec.pem" -k "$T/ec.key" -C 2 -H 1000
+LIMIT_PID=$LAST_PID
+python3 "$HELP" refused "$PORT" "$T/ec.pem" 2
+python3 "$HELP" nohandshake "$PORT" 2.5
+check "the refusal is logged" grep -q 'over the connection limits' \
+    "$T/limit.log"
+
+# --- resumption -------------------------------------------------------------
+sclient "$TLS" -tls1_2 -reconnect
+check "session tickets: s_client -reconnect resumed 5 of 5" \
+    test "$(count '^Reused, TLSv1.2' "$T/sclient.out")" -eq 5
+sclient "$TLS" -tls1_2 -no_ticket -reconnect
+check "session cache: resumed by id 5 of 5 without tickets" \
+    test "$(count '^Reused, TLSv1.2' "$T/sclient.out")" -eq 5
+start_es ticket -c "$T/ec.pem" -k "$T/ec.key" -T 1
+TICKET_PID=$LAST_PID
+sclient "$PORT" -tls1_2 -sess_out "$T/sess.pem"
+check "a ticket is issued (lifetime 1 s)" \
+    grep -q 'TLS session ticket lifetime hint: 1 ' "$T/sclient.out"
+sclient "$PORT" -tls1_2 -sess_in "$T/sess.pem"
+check "the ticket resumes at once" grep -q '^Reused, TLSv1.2' "$T/sclient.out"
+sleep 3
+sclient "$PORT" -tls1_2 -sess_in "$T/sess.pem"
+check "an expired ticket (its key rotated out) gives a full handshake" \
+    grep -q '^New, TLSv1.2' "$T/sclient.out"
+
 # --- clean stop -------------------------------------------------------------
+kill -TERM "$CROWD_PID" "$BURST_PID" "$LIMIT_PID" "$TICKET_PID"
+for p in "$CROWD_PID" "$BURST_PID" "$LIMIT_PID" "$TICKET_PID"; do
+	wait "$p"
+	rc=$?
+	check "crowd/burst/limit/ticket server stops cleanly ($rc)" \
+	    test "$rc" -eq 0
+done
 kill -TERM "$TLS_PID" "$PLAIN_PID" "$RSA_PID"
 wait "$TLS_PID"
 rc1=$?

@@ -89,7 +89,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: echo_server [-a addr] [-p port] [-c cert -k key] "
 	    "[-w workers] [-q queue] [-i idle_ms] [-r request_ms] "
-	    "[-m max_requests] [-b max_body]\n");
+	    "[-m max_requests] [-b max_body] [-C max_conns] "
+	    "[-A max_per_addr] [-H handshake_ms] [-L lifetime_ms] "
+	    "[-T ticket_s]\n");
 	exit(2);
 }
 
@@ -104,8 +106,24 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.addr = "127.0.0.1";
 	cfg.handler = handle;
-	while ((ch = getopt(argc, argv, "a:b:c:i:k:m:p:q:r:w:")) != -1) {
+	while (
+	    (ch = getopt(argc, argv, "A:C:H:L:T:a:b:c:i:k:m:p:q:r:w:")) != -1) {
 		switch (ch) {
+		case 'A':
+			cfg.max_per_addr = atoi(optarg);
+			break;
+		case 'C':
+			cfg.max_conns = atoi(optarg);
+			break;
+		case 'H':
+			cfg.handshake_ms = atoi(optarg);
+			break;
+		case 'L':
+			cfg.lifetime_ms = atoi(optarg);
+			break;
+		case 'T':
+			cfg.ticket_s = atoi(optarg);
+			break;
 		case 'a':
 			cfg.addr = optarg;
 			break;

@@ -5,16 +5,26 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "net/netconf.h"
 #include "net/server.h"
 #include "util/log.h"
 
 #define RESP_MAX 65536
 /* How long a test client waits for an answer before giving up. */
 #define CLIENT_WAIT_MS 5000
+/* The crowd: slow clients, idle keep-alive ones, and how long the real
+ * client's requests may take at most (generous: the old design took 20 s). */
+#define CROWD_SLOW 500
+#define CROWD_IDLE 50
+#define CROWD_REQUESTS 15
+#define CROWD_WAIT_MS 3000
+#define BURST 300
 
 struct running {
 	struct server *srv;
@@ -439,42 +449,170 @@ test_deadlines(void **state)
 	stop(r);
 }
 
+/* A client socket from a chosen loopback address. */
+static int
+dial_from(struct running *r, const char *from)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, from, &sin.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	sin.sin_port = htons(server_port(r->srv));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
 static void
-test_queue_full(void **state)
+assert_busy(int fd)
+{
+	char buf[RESP_MAX];
+	int closed;
+
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_true(closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 503 Service Unavailable\r\n"));
+	assert_non_null(strstr(buf, "Retry-After: 1\r\n"));
+	assert_non_null(strstr(buf, "{\"error\":\"busy\"}"));
+}
+
+static void
+assert_hello(int fd)
+{
+	char buf[RESP_MAX];
+	int closed;
+
+	send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+}
+
+static void
+test_conn_limits(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	int a, b, c;
+
+	(void)state;
+	/* In all: the third connection is told to come back. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_conns = 2;
+	r = start(&cfg);
+	a = dial(r);
+	b = dial(r);
+	usleep(100 * 1000);
+	c = dial(r);
+	assert_busy(c);
+	close(c);
+	assert_hello(a);
+	close(a);
+	usleep(100 * 1000);
+	c = dial(r); /* room again */
+	assert_hello(c);
+	close(c);
+	close(b);
+	stop(r);
+
+	/* Per address: 127.0.0.2 is another client. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_per_addr = 1;
+	r = start(&cfg);
+	a = dial_from(r, "127.0.0.1");
+	usleep(100 * 1000);
+	b = dial_from(r, "127.0.0.1");
+	assert_busy(b);
+	close(b);
+	c = dial_from(r, "127.0.0.2");
+	assert_hello(c);
+	close(c);
+	assert_hello(a);
+	close(a);
+	stop(r);
+}
+
+/* queue_len request buffers: a request finding none waits for one, and is
+ * answered 503 if none frees up within request_ms. */
+static void
+test_buffers_busy(void **state)
 {
 	struct server_config cfg;
 	struct running *r;
 	char buf[RESP_MAX];
-	int a, b, c, closed;
+	int a, b, closed;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.workers = 1;
 	cfg.queue_len = 1;
-	cfg.idle_ms = 3000;
 	r = start(&cfg);
 	a = dial(r);
-	/* a's first byte makes sure the worker holds it. */
-	send_str(a, "G");
-	usleep(100 * 1000);
-	b = dial(r); /* queued */
-	usleep(100 * 1000);
-	c = dial(r); /* no room: 503 at once */
-	read_all(c, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
-	assert_true(closed);
-	assert_non_null(strstr(buf, "HTTP/1.1 503 Service Unavailable\r\n"));
-	assert_non_null(strstr(buf, "Retry-After: 1\r\n"));
-	assert_non_null(strstr(buf, "{\"error\":\"busy\"}"));
-	close(c);
-	/* a finishes; b gets the worker. */
-	send_str(a, "ET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-	read_all(a, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
-	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
-	close(a);
+	b = dial(r);
+	send_str(
+	    a, "GET /sleep HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	usleep(50 * 1000);
 	send_str(b, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 	read_all(b, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
 	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	read_all(a, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(a);
 	close(b);
+	stop(r);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 1;
+	cfg.queue_len = 1;
+	cfg.request_ms = 150;
+	r = start(&cfg);
+	a = dial(r);
+	b = dial(r);
+	send_str(
+	    a, "GET /sleep HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	usleep(50 * 1000);
+	send_str(b, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	assert_busy(b);
+	read_all(a, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	close(a);
+	close(b);
+	stop(r);
+}
+
+/* A keep-alive connection past lifetime_ms is told to close. */
+static void
+test_lifetime(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char buf[RESP_MAX];
+	int fd, i, closed;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.lifetime_ms = 500;
+	r = start(&cfg);
+	fd = dial(r);
+	/* Told to close in an answer, or (when the end comes between two
+	 * requests) closed like any idle keep-alive connection. */
+	for (i = 0, closed = 0; i < 10 && !closed; i++) {
+		if (send(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n", 27,
+			MSG_NOSIGNAL) != 27)
+			break;
+		read_all(fd, buf, sizeof(buf), 150, &closed);
+		if (strstr(buf, "Connection: close\r\n") != NULL) {
+			read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+			break;
+		}
+	}
+	assert_true(closed);
+	assert_true(i >= 2 && i < 10);
+	close(fd);
 	stop(r);
 }
 
@@ -536,6 +674,198 @@ test_many_clients(void **state)
 	stop(r);
 }
 
+/* Enough descriptors for a crowd on both ends of loopback. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < 2 * (CROWD_SLOW + CROWD_IDLE) + 256)
+		skip();
+}
+
+struct crowd {
+	int fds[CROWD_SLOW];
+	int n;
+	atomic_int stop;
+};
+
+/* Each slow client sends the next byte of a request every second. */
+static void *
+slow_thread(void *arg)
+{
+	static const char msg[] = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: "
+				  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	struct crowd *cr = arg;
+	size_t pos = 0;
+	int i;
+
+	while (!atomic_load(&cr->stop) && pos < sizeof(msg) - 1) {
+		for (i = 0; i < cr->n; i++)
+			(void)send(cr->fds[i], msg + pos, 1, MSG_NOSIGNAL);
+		pos++;
+		usleep(1000 * 1000);
+	}
+	return NULL;
+}
+
+/*
+ * 500 connections sending a byte a second and 50 idle keep-alive ones
+ * must not delay a real client: each of its requests is answered within
+ * CROWD_WAIT_MS (the thread-per-connection design took 20 s and more).
+ */
+static void
+test_slow_crowd(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	struct crowd cr;
+	pthread_t th;
+	char buf[RESP_MAX];
+	int idle[CROWD_IDLE], i, fd, closed, open_slow = 0;
+	int64_t t0, worst = 0;
+
+	(void)state;
+	raise_fd_limit();
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_conns = 1024;
+	cfg.max_per_addr = 1024; /* everyone here is 127.0.0.1 */
+	cfg.request_ms = 60000; /* the slow ones stay for the whole test */
+	cfg.idle_ms = 60000;
+	r = start(&cfg);
+	memset(&cr, 0, sizeof(cr));
+	for (i = 0; i < CROWD_SLOW; i++)
+		cr.fds[cr.n++] = dial(r);
+	for (i = 0; i < CROWD_IDLE; i++) {
+		idle[i] = dial(r);
+		send_str(idle[i], "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+	}
+	for (i = 0; i < CROWD_IDLE; i++) {
+		read_all(idle[i], buf, sizeof(buf), 200, &closed);
+		assert_non_null(strstr(buf, "Connection: keep-alive\r\n"));
+	}
+	assert_int_equal(pthread_create(&th, NULL, slow_thread, &cr), 0);
+	for (i = 0; i < CROWD_REQUESTS; i++) {
+		t0 = now_ms();
+		fd = dial(r);
+		send_str(fd, i % 2 == 0 ? "GET / HTTP/1.1\r\nHost: t\r\n"
+					  "Connection: close\r\n\r\n"
+					: "POST /echo HTTP/1.1\r\nHost: t\r\n"
+					  "Content-Length: 4\r\n"
+					  "Connection: close\r\n\r\nping");
+		read_all(fd, buf, sizeof(buf), CROWD_WAIT_MS, &closed);
+		close(fd);
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		if (strstr(buf, "HTTP/1.1 200 OK\r\n") == NULL || !closed)
+			fail_msg("request %d not answered in %d ms", i,
+			    CROWD_WAIT_MS);
+		usleep(200 * 1000);
+	}
+	atomic_store(&cr.stop, 1);
+	pthread_join(th, NULL);
+	/* The slow ones were held, not dropped. */
+	for (i = 0; i < cr.n; i++) {
+		read_all(cr.fds[i], buf, sizeof(buf), 0, &closed);
+		open_slow += !closed;
+		close(cr.fds[i]);
+	}
+	for (i = 0; i < CROWD_IDLE; i++)
+		close(idle[i]);
+	print_message("crowd: worst answer %lld ms, %d slow clients held\n",
+	    (long long)worst, open_slow);
+	assert_int_equal(open_slow, CROWD_SLOW);
+	stop(r);
+}
+
+/*
+ * 300 requests at the same instant: every one gets an HTTP answer, 200
+ * or 503 with Retry-After; none is closed unanswered.
+ */
+static void
+test_burst(void **state)
+{
+	struct server_config cfg;
+	struct running *r;
+	char *buf;
+	int fds[BURST], i, closed, ok = 0, busy = 0;
+	static const char req[] = "POST /echo HTTP/1.1\r\nHost: t\r\n"
+				  "Content-Length: 5\r\nConnection: close\r\n"
+				  "\r\nhello";
+
+	(void)state;
+	raise_fd_limit();
+	buf = malloc(RESP_MAX);
+	assert_non_null(buf);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_per_addr = 1024;
+	cfg.queue_len = 16; /* fewer buffers than requests: some wait */
+	r = start(&cfg);
+	for (i = 0; i < BURST; i++)
+		fds[i] = dial(r);
+	for (i = 0; i < BURST; i++)
+		send_str(fds[i], req);
+	for (i = 0; i < BURST; i++) {
+		read_all(fds[i], buf, RESP_MAX, CLIENT_WAIT_MS, &closed);
+		if (strstr(buf, "HTTP/1.1 200 OK\r\n") != NULL &&
+		    strstr(buf, "\r\n\r\nhello") != NULL)
+			ok++;
+		else if (strstr(buf, "HTTP/1.1 503 ") != NULL &&
+			 strstr(buf, "Retry-After: ") != NULL)
+			busy++;
+		else
+			fail_msg("request %d: '%.40s'", i, buf);
+		close(fds[i]);
+	}
+	print_message("burst: %d answered 200, %d answered 503\n", ok, busy);
+	assert_int_equal(ok + busy, BURST);
+	free(buf);
+	stop(r);
+}
+
+/* The daemons' configuration names for the limits reach the server. */
+static void
+test_netconf_limits(void **state)
+{
+	struct netconf nc;
+	struct server_config sc;
+	int bad = 0;
+
+	(void)state;
+	netconf_defaults(&nc, 8443);
+	assert_int_equal(netconf_set(&nc, "max_connections", "900", &bad), 1);
+	assert_int_equal(
+	    netconf_set(&nc, "max_connections_per_address", "9", &bad), 1);
+	assert_int_equal(
+	    netconf_set(&nc, "handshake_timeout_ms", "2000", &bad), 1);
+	assert_int_equal(
+	    netconf_set(&nc, "connection_lifetime_ms", "60000", &bad), 1);
+	assert_int_equal(
+	    netconf_set(&nc, "max_requests_in_flight", "32", &bad), 1);
+	assert_int_equal(
+	    netconf_set(&nc, "tls_ticket_lifetime_s", "600", &bad), 1);
+	assert_int_equal(bad, 0);
+	assert_int_equal(netconf_set(&nc, "max_connections", "0", &bad), 1);
+	assert_int_equal(bad, 1);
+	assert_int_equal(netconf_set(&nc, "no_such_setting", "1", &bad), 0);
+	memset(&sc, 0, sizeof(sc));
+	netconf_server(&nc, &sc);
+	assert_int_equal(sc.max_conns, 900);
+	assert_int_equal(sc.max_per_addr, 9);
+	assert_int_equal(sc.handshake_ms, 2000);
+	assert_int_equal(sc.lifetime_ms, 60000);
+	assert_int_equal(sc.queue_len, 32);
+	assert_int_equal(sc.ticket_s, 600);
+	/* Unset: zero, the server's safe default. */
+	netconf_defaults(&nc, 8443);
+	netconf_server(&nc, &sc);
+	assert_int_equal(sc.max_conns, 0);
+	assert_int_equal(sc.ticket_s, 0);
+}
+
 int
 main(void)
 {
@@ -547,9 +877,14 @@ main(void)
 	    cmocka_unit_test(test_errors_close),
 	    cmocka_unit_test(test_expect_continue),
 	    cmocka_unit_test(test_deadlines),
-	    cmocka_unit_test(test_queue_full),
+	    cmocka_unit_test(test_conn_limits),
+	    cmocka_unit_test(test_buffers_busy),
+	    cmocka_unit_test(test_lifetime),
 	    cmocka_unit_test(test_stop_with_clients),
 	    cmocka_unit_test(test_many_clients),
+	    cmocka_unit_test(test_slow_crowd),
+	    cmocka_unit_test(test_burst),
+	    cmocka_unit_test(test_netconf_limits),
 	};
 
 	log_quiet(1);

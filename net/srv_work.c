@@ -1,0 +1,265 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "net/srv_int.h"
+#include "util/log.h"
+
+/* Characters of a path a log line shows. */
+#define LOG_PATH_MAX 64
+
+int64_t
+srv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+srv_queue_push(struct srv_queue *q, struct srv_conn *c)
+{
+	c->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+}
+
+struct srv_conn *
+srv_queue_pop(struct srv_queue *q)
+{
+	struct srv_conn *c = q->head;
+
+	if (c == NULL)
+		return NULL;
+	q->head = c->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	c->next = NULL;
+	return c;
+}
+
+void
+srv_queue_remove(struct srv_queue *q, struct srv_conn *c)
+{
+	struct srv_conn *p = NULL, *it;
+
+	for (it = q->head; it != NULL; p = it, it = it->next) {
+		if (it != c)
+			continue;
+		if (p != NULL)
+			p->next = c->next;
+		else
+			q->head = c->next;
+		if (q->tail == c)
+			q->tail = p;
+		c->next = NULL;
+		return;
+	}
+}
+
+void
+srv_log_request(const struct http_req *req, int status, size_t bytes,
+    int64_t t0, unsigned long long conn_no, int nreq, const char *err)
+{
+	const char *method = "-", *path = "-";
+	size_t plen;
+	int show;
+
+	if (req != NULL && req->method_name != NULL)
+		method = req->method_name;
+	if (req != NULL && req->path != NULL)
+		path = req->path;
+	plen = strlen(path);
+	show = plen > LOG_PATH_MAX ? LOG_PATH_MAX : (int)plen;
+	/*
+	 * The path holds only RFC 3986 characters (the parser checked), so
+	 * it cannot forge a log line; the query string may hold personal
+	 * data and is never logged.
+	 */
+	log_info("%s %.*s%s %d %zuB %lldms conn=%llu req=%d%s%s", method, show,
+	    path, plen > LOG_PATH_MAX ? "..." : "", status, bytes,
+	    (long long)(srv_now_ms() - t0), conn_no, nreq,
+	    err != NULL ? " err=" : "", err != NULL ? err : "");
+}
+
+/*
+ * Run the handler and write the whole answer into the connection's
+ * request buffer (its body is no longer needed: a handler copies what it
+ * answers into resp).
+ */
+static void
+serve(struct srv_worker *w, struct srv_conn *c)
+{
+	struct server *srv = w->srv;
+	struct http_req *req = &c->rb->req;
+	size_t len = 0;
+	int keep;
+
+	http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
+	if (srv->cfg.handler(srv->cfg.ctx, req, &w->resp) != 0 ||
+	    w->resp.status == 0) {
+		http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
+		(void)http_error_json(&w->resp, 500, "internal");
+	}
+	keep = req->keep_alive && c->nreq < srv->cfg.max_requests &&
+	       !atomic_load(&srv->stopping) &&
+	       srv_now_ms() - c->born < srv->cfg.lifetime_ms;
+	if (http_respond(&w->resp, keep, req->method == HTTP_HEAD, c->buf,
+		srv->buf_size, &len) != 0) {
+		http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
+		keep = 0;
+		if (http_error_json(&w->resp, 500, "internal") != 0 ||
+		    http_respond(&w->resp, 0, 0, c->buf, srv->buf_size, &len) !=
+			0)
+			len = 0;
+	}
+	srv_log_request(req, w->resp.status, len, c->t0, c->no, c->nreq, NULL);
+	c->keep = keep;
+	c->wbuf = c->buf;
+	c->wlen = len;
+	c->woff = 0;
+	/* What the handler wrote may run past body_len. */
+	sodium_memzero(w->resp_body, srv->cfg.max_resp);
+	sodium_memzero(&w->resp, sizeof(w->resp));
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct srv_worker *w = arg;
+	struct server *srv = w->srv;
+	struct srv_conn *c;
+	uint64_t one = 1;
+	ssize_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&srv->mu);
+		while (srv->jobs.head == NULL && !atomic_load(&srv->stopping))
+			pthread_cond_wait(&srv->cv, &srv->mu);
+		c = srv_queue_pop(&srv->jobs);
+		pthread_mutex_unlock(&srv->mu);
+		/* Stopping: the jobs still queued are served first. */
+		if (c == NULL)
+			break;
+		serve(w, c);
+		pthread_mutex_lock(&srv->mu);
+		srv_queue_push(&srv->done, c);
+		pthread_mutex_unlock(&srv->mu);
+		n = write(srv->wake_fd, &one, sizeof(one));
+		(void)n;
+	}
+	return NULL;
+}
+
+void
+srv_work_submit(struct srv_conn *c)
+{
+	struct server *srv = c->srv;
+
+	pthread_mutex_lock(&srv->mu);
+	srv_queue_push(&srv->jobs, c);
+	pthread_cond_signal(&srv->cv);
+	pthread_mutex_unlock(&srv->mu);
+}
+
+struct srv_conn *
+srv_work_take_done(struct server *srv)
+{
+	struct srv_conn *list;
+	uint64_t v;
+	ssize_t n;
+
+	n = read(srv->wake_fd, &v, sizeof(v));
+	(void)n;
+	pthread_mutex_lock(&srv->mu);
+	list = srv->done.head;
+	srv->done.head = srv->done.tail = NULL;
+	pthread_mutex_unlock(&srv->mu);
+	return list;
+}
+
+int
+srv_work_init(struct server *srv)
+{
+	int i;
+
+	srv->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->wake_fd < 0) {
+		log_err("server: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	srv->workers = calloc((size_t)srv->cfg.workers, sizeof(*srv->workers));
+	if (srv->workers == NULL) {
+		log_err("server: out of memory");
+		return -1;
+	}
+	srv->nworkers = srv->cfg.workers;
+	for (i = 0; i < srv->nworkers; i++) {
+		srv->workers[i].srv = srv;
+		/* Answers carry what people typed and texted: locked memory
+		 * that never reaches swap, wiped after every request. */
+		srv->workers[i].resp_body = sodium_malloc(srv->cfg.max_resp);
+		if (srv->workers[i].resp_body == NULL) {
+			log_err("server: out of locked memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+srv_work_start(struct server *srv)
+{
+	int i;
+
+	for (i = 0; i < srv->nworkers; i++) {
+		if (pthread_create(&srv->workers[i].thread, NULL, worker_main,
+			&srv->workers[i]) != 0) {
+			log_err("server: cannot start worker %d", i);
+			return -1;
+		}
+		srv->workers[i].started = 1;
+	}
+	return 0;
+}
+
+/* After the loop: the workers finish what they hold, then end. */
+void
+srv_work_stop(struct server *srv)
+{
+	int i;
+
+	pthread_mutex_lock(&srv->mu);
+	atomic_store(&srv->stopping, 1);
+	pthread_cond_broadcast(&srv->cv);
+	pthread_mutex_unlock(&srv->mu);
+	for (i = 0; i < srv->nworkers; i++) {
+		if (srv->workers[i].started)
+			pthread_join(srv->workers[i].thread, NULL);
+		srv->workers[i].started = 0;
+	}
+}
+
+void
+srv_work_free(struct server *srv)
+{
+	int i;
+
+	for (i = 0; i < srv->nworkers; i++)
+		sodium_free(srv->workers[i].resp_body);
+	free(srv->workers);
+	srv->workers = NULL;
+	srv->nworkers = 0;
+	if (srv->wake_fd >= 0)
+		close(srv->wake_fd);
+	srv->wake_fd = -1;
+}
