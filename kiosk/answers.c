@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "kiosk/answers.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -170,12 +172,14 @@ clean_text(const struct ans_field *f, const char *in, char *out, int *toolong)
 	return 0;
 }
 
+static int phone_form(char *d, size_t n, int plus, char *out, size_t cap);
+
 int
 answers_phone_e164(const char *in, char *out, size_t cap)
 {
 	char d[24];
 	size_t n = 0;
-	int plus = 0;
+	int plus = 0, rc;
 
 	for (const char *p = in; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '-' || *p == '(' || *p == ')')
@@ -184,11 +188,22 @@ answers_phone_e164(const char *in, char *out, size_t cap)
 			plus = 1;
 			continue;
 		}
-		if (!isdigit((unsigned char)*p) || n + 1 >= sizeof(d))
+		if (!isdigit((unsigned char)*p) || n + 1 >= sizeof(d)) {
+			sodium_memzero(d, sizeof(d));
 			return -1;
+		}
 		d[n++] = *p;
 	}
 	d[n] = '\0';
+	rc = phone_form(d, n, plus, out, cap);
+	sodium_memzero(d, sizeof(d));
+	return rc;
+}
+
+/* The digits of a number as typed, to +<digits>; -1 if not a number. */
+static int
+phone_form(char *d, size_t n, int plus, char *out, size_t cap)
+{
 	if (!plus && n >= 2 && d[0] == '0' && d[1] == '0') {
 		/* 00 is the international prefix from the UK. */
 		memmove(d, d + 2, n - 1);
@@ -267,8 +282,8 @@ answers_eligible(const struct answers *a)
 	       strcmp(a->happened, "unsure") == 0 || answers_yes(a->lives);
 }
 
-static void
-check_page(const struct answers *a, enum ans_page page, struct ans_errors *e)
+void
+answers_check(const struct answers *a, enum ans_page page, struct ans_errors *e)
 {
 	char tmp[ANS_PHONE];
 
@@ -321,6 +336,7 @@ check_page(const struct answers *a, enum ans_page page, struct ans_errors *e)
 		break;
 	}
 #undef FLD
+	sodium_memzero(tmp, sizeof(tmp));
 }
 
 int
@@ -377,6 +393,6 @@ answers_apply(struct answers *a, enum ans_page page,
 				add_error(errs, f, "err_text_too_long");
 		}
 	}
-	check_page(a, page, errs);
+	answers_check(a, page, errs);
 	return 0;
 }

@@ -83,6 +83,11 @@ struct ans_errors {
 int answers_apply(struct answers *a, enum ans_page page,
     const struct http_form *form, struct ans_errors *errs);
 
+/* What a person could get wrong on a page, as answers_apply reports it,
+ * added to e: for checking the whole visit again before it is sent. */
+void answers_check(
+    const struct answers *a, enum ans_page page, struct ans_errors *e);
+
 /* The field's value, or NULL for an unknown name. */
 const char *answers_get(const struct answers *a, const struct ans_field *f);
 const struct ans_field *answers_field(const char *name);

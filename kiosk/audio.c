@@ -19,11 +19,13 @@
 static const int wpm[] = {SPEECH_WPM_DEFAULT, 120, 210};
 static const int loudness[] = {100, 50, 160};
 
-/* Pages whose text holds a visitor's answers or code: never kept. */
+/* Pages whose text is this visitor's own (answers, the reference code,
+ * whether their slip printed): spoken for them, never kept. */
 static int
 personal(const char *page)
 {
-	return strcmp(page, "check") == 0 || strcmp(page, "done") == 0;
+	return strcmp(page, "check") == 0 || strcmp(page, "done") == 0 ||
+	       strcmp(page, "info") == 0;
 }
 
 void
@@ -202,9 +204,13 @@ audio_handle(struct flow_req *r)
 	if (text == NULL) {
 		const char *html = page_html(r, &p, page, !keep);
 		have_page = 1;
+		/* The idle warning is one element of the layout. */
+		const char *only = strcmp(page, "idle") == 0 ? "idle-warning"
+				   : id[0] != '\0'           ? id
+							     : NULL;
 		if (html == NULL ||
-		    say_extract(&say, k->say, KIOSK_PAGE_MAX, html,
-			id[0] ? id : NULL) != 0 ||
+		    say_extract(&say, k->say, KIOSK_PAGE_MAX, html, only) !=
+			0 ||
 		    n >= say.n) {
 			page_done(&p);
 			sodium_memzero(k->say, KIOSK_PAGE_MAX);

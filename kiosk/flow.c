@@ -244,11 +244,15 @@ qr_frag(struct page *p, enum slip_kind kind, const char *code)
 	svg[len] = '\0';
 	p->used += len + 1;
 	page_frag(p, "qr", svg);
-	qr_free(&q);
-	return;
+	goto out;
 fail:
-	qr_free(&q);
 	p->failed = 1;
+out:
+	/* The QR text and matrix name the reference code. */
+	sodium_memzero(text, sizeof(text));
+	if (q.modules != NULL)
+		sodium_memzero(q.modules, q.width * q.width);
+	qr_free(&q);
 }
 
 static int
@@ -274,7 +278,7 @@ flow_page_fill(
 		if (s->ref[0] != '\0')
 			page_var(p, "code", s->ref);
 	}
-	if (s->print_failed && r->owned)
+	if (answers && s->print_failed)
 		page_flag(p, "print_failed");
 	if (strcmp(name, "start") == 0) {
 		const char *all = "";
@@ -303,7 +307,7 @@ show(struct flow_req *r, const char *name, const struct ans_errors *errs)
 {
 	struct page p;
 
-	flow_page_fill(&p, r, name, 1);
+	flow_page_fill(&p, r, name, r->owned);
 	error_vars(&p, errs);
 	return respond(&p, r, errs != NULL && errs->n > 0 ? 422 : 200);
 }
@@ -353,7 +357,12 @@ print(struct flow_req *r, enum slip_kind kind, const char *code)
 	}
 	rc = 0;
 out:
+	/* The slip carries the reference code: wiped before it is freed. */
+	if (buf != NULL)
+		sodium_memzero(buf, len);
 	free(buf);
+	if (ras.bits != NULL)
+		sodium_memzero(ras.bits, ras.stride * ras.height);
 	raster_free(&ras);
 	return rc;
 }
@@ -455,7 +464,9 @@ post_choose(struct flow_req *r)
 		return redirect(r, "/eligible");
 	}
 	if (c != NULL && strcmp(c, "info") == 0) {
-		S(r)->print_failed = print(r, SLIP_INFO, NULL) != 0;
+		/* One slip a visit, however often it is tapped. */
+		if (!(S(r)->reached & STEP_INFO))
+			S(r)->print_failed = print(r, SLIP_INFO, NULL) != 0;
 		S(r)->reached |= STEP_INFO;
 		return redirect(r, "/info");
 	}
@@ -477,6 +488,7 @@ post_eligible(struct flow_req *r)
 	if (!answers_eligible(&s->a)) {
 		/* Nothing is kept from someone the service cannot help. */
 		sodium_memzero(&s->a, sizeof(s->a));
+		s->consent_at_ms = 0;
 		/* Back to the question stays open, to change an answer. */
 		s->reached =
 		    STEP_ABOUT | STEP_CHOOSE | STEP_ELIGIBLE | STEP_OUTSIDE;
@@ -516,8 +528,24 @@ post_send(struct flow_req *r)
 	/* A second tap, or Back then send again: still one referral. */
 	if (s->submitted)
 		return redirect(r, "/done");
-	if (!answers_yes(s->a.agree))
-		return flow_error(r, 400, "bad_request");
+	/* The whole visit is checked again: a page sent back with errors
+	 * after the check page was reached must not slip through. */
+	{
+		static const struct {
+			enum ans_page page;
+			const char *path;
+		} pages[] = {{ANS_ELIGIBLE, "/eligible"},
+		    {ANS_CONSENT, "/consent"}, {ANS_CONTACT, "/contact"},
+		    {ANS_DETAILS, "/details"}};
+		struct ans_errors errs;
+		for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+			errs.n = 0;
+			answers_check(&s->a, pages[i].page, &errs);
+			if (errs.n > 0 || (pages[i].page == ANS_ELIGIBLE &&
+					      !answers_eligible(&s->a)))
+				return redirect(r, pages[i].path);
+		}
+	}
 	if (submit(r) != 0)
 		return -1;
 	s->submitted = 1;
@@ -566,7 +594,7 @@ get_start(struct flow_req *r)
 	 * that has not chosen a language yet holds nothing but its text
 	 * size and contrast, which it keeps (they are chosen here too). */
 	if (!r->owned || S(r)->lang[0] != '\0' || S(r)->reached != 0) {
-		if (session_start(S(r), r->now_ms) != 0 || set_cookie(r) != 0)
+		if (session_start(S(r), r->clock_ms) != 0 || set_cookie(r) != 0)
 			return -1;
 		r->owned = 1;
 	}

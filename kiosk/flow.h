@@ -15,7 +15,8 @@ struct flow_req {
 	struct kiosk *k;
 	const struct http_req *http;
 	const struct http_form *form; /* POST only */
-	int64_t now_ms;
+	int64_t now_ms; /* wall clock: times written into a referral */
+	int64_t clock_ms; /* monotonic (kiosk_clock_ms): idle time */
 	struct http_resp *resp;
 	int owned; /* the request carries the live session's cookie */
 	int fresh; /* kiosk.c started the session for this request */

@@ -86,8 +86,9 @@ loopback(const char *addr)
 	struct in_addr a4;
 	struct in6_addr a6;
 
+	/* Exactly the addresses pages may name in Host (kiosk.c). */
 	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
+		return ntohl(a4.s_addr) == INADDR_LOOPBACK;
 	if (inet_pton(AF_INET6, addr, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6);
 	return 0;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -294,12 +295,30 @@ kiosk_free(struct kiosk *k)
 	free(k);
 }
 
+int64_t
+kiosk_clock_ms(void)
+{
+	struct timespec ts;
+
+	/* Idle time is measured on the monotonic clock: a clock set back
+	 * must not keep a walked-away visitor's answers alive. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int64_t
 idle_limit_ms(const struct kiosk *k)
 {
-	/* The page's own countdown ends first; the daemon wipes a little
-	 * later even if the page is gone or has no JavaScript. */
-	return ((int64_t)k->cfg.idle_warning_s + k->cfg.idle_grace_s + 2) *
+	/* The page's own countdown ends first. The page tells kioskd of
+	 * activity at most every min(30, warn / 2) seconds (kiosk.js), so
+	 * the daemon waits that long again, plus a little, before its own
+	 * wipe, which works even if the page is gone or has no script. */
+	int64_t alive = (k->cfg.idle_warning_s + 1) / 2 < 30
+			    ? (k->cfg.idle_warning_s + 1) / 2
+			    : 30;
+
+	return ((int64_t)k->cfg.idle_warning_s + k->cfg.idle_grace_s + alive +
+		   2) *
 	       1000;
 }
 
@@ -386,6 +405,9 @@ owns(const struct kiosk *k, const struct http_req *req)
 	while (
 	    v[n] != '\0' && v[n] != ';' && v[n] != ' ' && n + 1 < sizeof(tok))
 		n++;
+	/* The token and nothing more: "rjk=<token>junk" is not it. */
+	if (v[n] != '\0' && v[n] != ';' && v[n] != ' ')
+		return 0;
 	memcpy(tok, v, n);
 	tok[n] = '\0';
 	rc = session_owns(k->s, tok);
@@ -428,8 +450,10 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 		if (strcmp(req->path, "/static/kiosk.js") == 0)
 			return serve_static(
 			    &k->js, "text/javascript; charset=utf-8", r->resp);
-		if (r->owned)
-			s->last_ms = r->now_ms;
+		/* Listening is not activity: the idle warning's own audio
+		 * must not keep a walked-away visitor's session alive. */
+		if (r->owned && strncmp(req->path, "/audio/", 7) != 0)
+			s->last_ms = r->clock_ms;
 		return flow_dispatch(r);
 	}
 	if (!same_origin(k, req))
@@ -442,13 +466,13 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 	if (strcmp(req->path, "/exit") == 0)
 		return flow_dispatch(r);
 	if (r->owned && session_csrf_ok(s, http_form_get(form, "csrf"))) {
-		s->last_ms = r->now_ms;
+		s->last_ms = r->clock_ms;
 		return flow_dispatch(r);
 	}
 	/* A start page left open past the idle wipe: begin afresh, as
 	 * nothing of anyone is at stake yet. */
 	if (strcmp(req->path, "/start") == 0 && !s->active) {
-		if (session_start(s, r->now_ms) != 0)
+		if (session_start(s, r->clock_ms) != 0)
 			return -1;
 		r->owned = r->fresh = 1;
 		return flow_dispatch(r);
@@ -470,7 +494,8 @@ kiosk_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 	r.http = req;
 	r.resp = resp;
 	r.now_ms = db_now_ms();
-	if (session_idle(k->s, r.now_ms, idle_limit_ms(k)))
+	r.clock_ms = kiosk_clock_ms();
+	if (session_idle(k->s, r.clock_ms, idle_limit_ms(k)))
 		session_wipe(k->s);
 	r.owned = owns(k, req);
 	/* A form holds what the visitor typed: locked, wiped, freed. */

@@ -99,8 +99,11 @@ void kiosk_free(struct kiosk *k);
 /* A server_handler. */
 int kiosk_handle(void *ctx, const struct http_req *req, struct http_resp *resp);
 
+/* Milliseconds on the monotonic clock, what kiosk_tick expects. */
+int64_t kiosk_clock_ms(void);
+
 /* Wipe a visitor who has been idle past the warning and its grace. */
-void kiosk_tick(struct kiosk *k, int64_t now_ms);
+void kiosk_tick(struct kiosk *k, int64_t clock_ms);
 
 const struct kiosk_lang *kiosk_lang_find(
     const struct kiosk *k, const char *code);

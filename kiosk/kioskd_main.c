@@ -62,7 +62,7 @@ tick(void *arg)
 {
 	struct kioskd *kd = arg;
 
-	kiosk_tick(kd->k, db_now_ms());
+	kiosk_tick(kd->k, kiosk_clock_ms());
 }
 
 static void

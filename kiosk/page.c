@@ -127,7 +127,7 @@ get(const struct page_kv *kv, size_t n, const char *name)
 const char *
 page_text(struct page *p, const char *key)
 {
-	const char *t = content_get(&p->L->text, key);
+	const char *t = key != NULL ? content_get(&p->L->text, key) : NULL;
 	const char *code = get(p->vars, p->nvars, "code");
 	char days[16], *out;
 	struct content_var v[6];

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "kiosk/answers.h"
 #include "kiosk/payload.h"
@@ -80,6 +81,7 @@ contact(const struct answers *a)
 	bad |= put_bool(c, "may_say_service", answers_yes(a->say_who));
 	json_decref(m);
 	json_decref(t);
+	sodium_memzero(phone, sizeof(phone));
 	if (bad) {
 		json_decref(c);
 		return NULL;
@@ -136,41 +138,50 @@ payload_referral(char *out, size_t cap, size_t *len, const struct answers *a,
     const struct payload_info *pi)
 {
 	char given[TIMEFMT_ISO_LEN], created[TIMEFMT_ISO_LEN];
-	json_t *o = NULL;
-	size_t n;
+	json_t *o = NULL, *c, *d, *n;
+	size_t w;
 	int rc = -1;
 
 	*len = 0;
 	if (timefmt_iso(pi->consent_at_ms, given, sizeof(given)) != 0 ||
 	    timefmt_iso(pi->now_ms, created, sizeof(created)) != 0)
 		goto out;
+	/* Each part built first: a part that fails fails the referral,
+	 * never a "null" sealed in its place. */
+	c = contact(a);
+	d = details(a);
+	n = access_needs(a);
+	if (c == NULL || d == NULL || n == NULL) {
+		json_decref(c);
+		json_decref(d);
+		json_decref(n);
+		goto out;
+	}
 	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:b,"
 		      " s:{s:i, s:s, s:s},"
-		      " s:o?, s:{s:b, s:b, s:s}, s:o?, s:o?, s:b, s:s}",
+		      " s:o, s:{s:b, s:b, s:s}, s:o, s:o, s:b, s:s}",
 	    "schema", 1, "kind", "referral", "ref", pi->ref, "channel", "kiosk",
 	    "venue", pi->venue_code, "language", pi->language, "easy_read",
 	    pi->easy_read, "consent", "wording_version", pi->consent_version,
 	    "wording_sha256", pi->consent_sha256, "given_at", given, "contact",
-	    contact(a), "eligibility", "offence_in_london",
+	    c, "eligibility", "offence_in_london",
 	    strcmp(a->happened, "yes") == 0, "lives_in_london",
 	    answers_yes(a->lives), "offence_place",
-	    a->happened[0] ? a->happened : "unanswered", "details", details(a),
-	    "access_needs", access_needs(a), "risk_assessment",
+	    a->happened[0] ? a->happened : "unanswered", "details", d,
+	    "access_needs", n, "risk_assessment",
 	    answers_needs_risk_assessment(a), "created_at", created);
-	if (o == NULL || json_object_get(o, "contact") == NULL ||
-	    json_object_get(o, "details") == NULL ||
-	    json_object_get(o, "access_needs") == NULL)
+	if (o == NULL)
 		goto out;
 	if (a->borough[0] != '\0' &&
 	    json_object_set_new(o, "borough", json_string(a->borough)) != 0)
 		goto out;
-	n = json_dumpb(o, out, cap - 1, JSON_COMPACT | JSON_SORT_KEYS);
-	if (n == 0 || n >= cap) {
+	w = json_dumpb(o, out, cap - 1, JSON_COMPACT | JSON_SORT_KEYS);
+	if (w == 0 || w >= cap) {
 		log_err("payload: referral too large");
 		goto out;
 	}
-	out[n] = '\0';
-	*len = n;
+	out[w] = '\0';
+	*len = w;
 	rc = 0;
 out:
 	if (rc != 0 && o == NULL)

@@ -38,7 +38,7 @@ struct session {
 	int active;
 	char id[SESSION_TOKEN_HEX];
 	char csrf[SESSION_TOKEN_HEX];
-	int64_t started_ms;
+	int64_t started_ms; /* kiosk_clock_ms: monotonic */
 	int64_t last_ms;
 	char lang[CONTENT_LANG_MAX]; /* "" until chosen; "en-easy" too */
 	int size;

@@ -36,7 +36,7 @@ struct fx {
 	struct kiosk *k;
 	uint8_t *body;
 	struct http_resp resp;
-	char cookie[SESSION_TOKEN_HEX];
+	char cookie[SESSION_TOKEN_HEX + 16];
 	int queued;
 };
 
@@ -431,7 +431,7 @@ static void
 quick_exit_wipes_the_daemon(void **state)
 {
 	struct fx *f = *state;
-	char old[SESSION_TOKEN_HEX];
+	char old[sizeof(((struct fx *)0)->cookie)];
 	const uint8_t *p = (const uint8_t *)f->k->s;
 
 	walk_to_check(f, "lang=en-easy", "Secret+Name");
@@ -459,9 +459,11 @@ idle_expiry_wipes(void **state)
 	struct fx *f = *state;
 
 	walk_to_check(f, "lang=en", "Idle+Person");
-	kiosk_tick(f->k, db_now_ms() + 60 * 1000);
+	/* 90 s to the warning, 30 s of it, 30 s for the page's last word
+	 * of activity, 2 s more. */
+	kiosk_tick(f->k, kiosk_clock_ms() + 145 * 1000);
 	assert_true(f->k->s->active);
-	kiosk_tick(f->k, db_now_ms() + 123 * 1000);
+	kiosk_tick(f->k, kiosk_clock_ms() + 155 * 1000);
 	assert_false(f->k->s->active);
 	assert_string_equal(f->k->s->a.name, "");
 	assert_int_equal(get(f, "/check"), 303);
@@ -568,6 +570,33 @@ every_page_every_language(void **state)
 	}
 }
 
+/* A page sent back with errors after the check page was reached does
+ * not slip through: send checks the whole visit again. */
+static void
+send_checks_the_whole_visit(void **state)
+{
+	struct fx *f = *state;
+
+	walk_to_check(f, "lang=en", "Sam");
+	assert_int_equal(post(f, "/contact", "phone=123"), 422);
+	assert_int_equal(post(f, "/send", ""), 303);
+	assert_string_equal(location(f), "/contact");
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(
+	    post(f, "/contact", "m_text=yes&phone=07700900123"), 303);
+	assert_int_equal(post(f, "/eligible", "happened=no"), 422);
+	assert_int_equal(post(f, "/send", ""), 303);
+	assert_string_equal(location(f), "/eligible");
+	assert_int_equal(pending(f), 0);
+	assert_int_equal(post(f, "/eligible", "happened=no&lives=yes"), 303);
+	assert_int_equal(post(f, "/send", ""), 303);
+	assert_string_equal(location(f), "/done");
+	assert_int_equal(pending(f), 1);
+	/* A cookie with more after the token is not the visitor's. */
+	strcat(f->cookie, "junk");
+	assert_int_equal(get(f, "/done"), 303);
+}
+
 /* A <script> in a content string comes out escaped. */
 static void
 content_cannot_inject(void **state)
@@ -660,6 +689,8 @@ every_page_speaks(void **state)
 			}
 		}
 		assert_int_equal(get(f, "/audio/idle/0.wav"), 200);
+		/* Title, text, countdown, button: the warning, not the page. */
+		assert_int_equal(get(f, "/audio/idle/5.wav"), 404);
 		assert_int_equal(get(f, "/keys"), 200);
 		assert_int_equal(post(f, "/exit", ""), 303);
 	}
@@ -765,6 +796,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		content_cannot_inject, setup, teardown),
 	    cmocka_unit_test_setup_teardown(every_page_speaks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		send_checks_the_whole_visit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		audio_follows_the_visitor, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
