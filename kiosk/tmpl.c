@@ -178,8 +178,16 @@ tags_only(const char *v, const char *vend)
 }
 
 static const char *const worded_attrs[] = {
-    "aria-label=", "alt=", "title=", "placeholder=", "aria-description="};
+    "aria-label", "alt", "title", "placeholder", "aria-description"};
 
+static int
+space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Every worded attribute of the tag (however it is spaced around its
+ * "=") must be quoted and made of {{...}} alone. */
 static int
 check_tag_attrs(const char *name, const char *tag, const char *tend)
 {
@@ -189,16 +197,29 @@ check_tag_attrs(const char *name, const char *tag, const char *tend)
 		size_t an = strlen(worded_attrs[i]);
 		while ((a = strstr(a, worded_attrs[i])) != NULL && a < tend) {
 			const char *v = a + an, *vend;
-			char q = *v;
-			if (q != '"' && q != '\'') {
-				log_err("template %s: unquoted %.*s", name,
-				    (int)an - 1, a);
+			/* A whole attribute name, not part of another. */
+			if (!space(a[-1]) || (!space(*v) && *v != '=')) {
+				a = v;
+				continue;
+			}
+			while (v < tend && space(*v))
+				v++;
+			if (*v != '=') {
+				a = v;
+				continue;
+			}
+			v++;
+			while (v < tend && space(*v))
+				v++;
+			if (*v != '"' && *v != '\'') {
+				log_err("template %s: unquoted %s", name,
+				    worded_attrs[i]);
 				return -1;
 			}
-			vend = memchr(v + 1, q, (size_t)(tend - v - 1));
+			vend = memchr(v + 1, *v, (size_t)(tend - v - 1));
 			if (vend == NULL || !tags_only(v + 1, vend)) {
-				log_err("template %s: words in %.*s", name,
-				    (int)an - 1, a);
+				log_err("template %s: words in %s", name,
+				    worded_attrs[i]);
 				return -1;
 			}
 			a = vend;

@@ -154,6 +154,8 @@ tmpl_refuses_words_and_bad_syntax(void **state)
 	    "<button aria-label=\"Close\"></button>",
 	    "<img alt='x' src=\"/a\">",
 	    "<input placeholder=\"{{t:a}} more\">",
+	    "<p title = \"Words\"></p>",
+	    "<p\ttitle=\n'Words'></p>",
 	    "{{#a}}<p></p>",
 	    "{{#a}}{{/b}}",
 	    "{{x:y}}",
