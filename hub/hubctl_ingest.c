@@ -17,6 +17,7 @@
 #include "crypto/envelope.h"
 #include "crypto/refcode.h"
 #include "hub/hubctl.h"
+#include "store/cases.h"
 #include "store/inbox.h"
 #include "store/referrals.h"
 #include "util/log.h"
@@ -153,15 +154,40 @@ collect(void *arg, const struct referrals_sealed *e)
 	return 0;
 }
 
+/*
+ * A referral whose reference is already in use (a device sent it again,
+ * e.g. a re-sent demo envelope). It is kept beside that referral as a
+ * follow-up, so show and export still carry it and a withdrawal deletes
+ * it too; the case history records it, and it is reported here once
+ * rather than failing again at every command.
+ */
+static int
+keep_duplicate(struct hubctl *h, const struct pending *p, const char *ref,
+    const char *idhex)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail),
+	    "a second referral envelope (%s) came with this reference", idhex);
+	if (referrals_add_followup(h->db, p->id, ref, p->received_at) != 0 ||
+	    cases_event_add(
+		h->db, ref, p->received_at, "hubctl", "duplicate", detail) != 0)
+		return -1;
+	log_warn("envelope %s: reference %s is already in use; kept with "
+		 "that referral (see hubctl show and history)",
+	    idhex, ref);
+	return 0;
+}
+
 static int
 index_one(struct hubctl *h, const struct pending *p, uint8_t *plain)
 {
 	struct envelope_hdr hdr;
-	struct referrals_row row;
+	struct referrals_row row, prev;
 	json_t *o = NULL;
 	char ref[REFCODE_BUFLEN], kind[16], idhex[33];
 	size_t len = 0;
-	int rc = -1, began = 0;
+	int rc = -1, began = 0, k;
 
 	envelope_id_hex(idhex, p->id);
 	if (hubctl_open_payload(
@@ -199,10 +225,13 @@ index_one(struct hubctl *h, const struct pending *p, uint8_t *plain)
 			json_is_string(b) ? json_string_value(b) : NULL));
 		categories(o, &row);
 		row.received_at = p->received_at;
-		if (referrals_add(h->db, &row) != 0) {
-			log_err("envelope %s: reference %s already in use; "
-				"left unopened",
-			    idhex, ref);
+		k = referrals_get(h->db, ref, &prev);
+		if (k < 0)
+			goto out;
+		if (k == 0) {
+			if (keep_duplicate(h, p, ref, idhex) != 0)
+				goto out;
+		} else if (referrals_add(h->db, &row) != 0) {
 			goto out;
 		}
 	} else if (hdr.kind == ENVELOPE_WITHDRAWAL) {

@@ -106,18 +106,27 @@ one_file_option(int argc, char **argv, const char **out, const char **content,
 	    {"passphrase-file", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, li;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while (
+	    (li = -1, c = getopt_long(argc, argv, "o:", longopts, &li)) != -1) {
 		if (c == 'o' && out != NULL)
 			*out = optarg;
 		else if (c == 'c' && content != NULL)
 			*content = optarg;
 		else if (c == 'p')
 			h->passfile = optarg;
-		else {
-			log_err("%s: option not accepted here", argv[0]);
+		else if (c == '?' || c == ':') {
+			/* getopt_long said which option was wrong. */
+			log_err(
+			    "%s: see hubctl --help for its options", argv[0]);
+			return -1;
+		} else {
+			log_err("hubctl %s does not accept %s%s (see hubctl "
+				"--help)",
+			    argv[0], li >= 0 ? "--" : "-",
+			    li >= 0 ? longopts[li].name : "o");
 			return -1;
 		}
 	}

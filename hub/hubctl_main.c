@@ -257,11 +257,11 @@ cmd_enroll(
     struct hubctl *h, const char *name, const char *url, const char *out_path)
 {
 	struct bundle *b = NULL;
-	struct inbox_device dev;
+	struct inbox_device dev, other;
 	uint8_t *pem = NULL;
 	size_t pemlen = 0;
 	char path[PATH_MAX], bpath[PATH_MAX], idhex[33];
-	int rc = 1, began = 0;
+	int rc = 1, began = 0, k;
 
 	if (!bundle_name_valid(name)) {
 		log_err("device names are 1-63 of a-z, 0-9 and '-'");
@@ -311,6 +311,15 @@ cmd_enroll(
 	if (db_begin(h->db) != 0)
 		goto out;
 	began = 1;
+	/* Names are unique: say so rather than what SQLite says. The
+	 * transaction holds the write lock, so no one enrols it between. */
+	k = inbox_device_by_name(h->db, name, &other);
+	if (k == 0)
+		log_err("a device named %s is already enrolled (see hubctl "
+			"devices); choose another name",
+		    name);
+	if (k != 1)
+		goto out;
 	if (inbox_device_add(h->db, &dev) != 0)
 		goto out;
 	if (bundle_save(b, out_path) != 0)

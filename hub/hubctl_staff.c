@@ -52,18 +52,27 @@ staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
 	    {"out", required_argument, NULL, O_OUT},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, li;
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while (
+	    (li = -1, c = getopt_long(argc, argv, "o:", longopts, &li)) != -1) {
 		char *end;
 
 		if (c == 'o')
 			c = O_OUT;
-		if (c < O_FORMAT || c > O_OUT ||
-		    strchr(allowed, 'a' + (c - O_FORMAT)) == NULL) {
-			log_err("%s: option not accepted here", argv[0]);
+		if (c < O_FORMAT || c > O_OUT) {
+			/* getopt_long said which option it did not know. */
+			log_err(
+			    "%s: see hubctl --help for its options", argv[0]);
+			return -1;
+		}
+		if (strchr(allowed, 'a' + (c - O_FORMAT)) == NULL) {
+			log_err("hubctl %s does not accept %s%s (see hubctl "
+				"--help)",
+			    argv[0], li >= 0 ? "--" : "-",
+			    li >= 0 ? longopts[li].name : "o");
 			return -1;
 		}
 		switch (c) {
@@ -138,6 +147,10 @@ hubctl_list(struct hubctl *h, int argc, char **argv)
 		return 2;
 	if (hubctl_ingest(h) != 0)
 		return 1;
+	/* The passphrase is checked even when nothing new waited: a
+	 * wrong one must not pass unnoticed until the next envelope. */
+	if (hubctl_unlock(h) != 0)
+		return 1;
 	printf("%-17s %-8s %-24s %-12s %-11s %s\n", "REFERENCE", "CHANNEL",
 	    "RECEIVED", "SPOKE", "STATUS", "FLAGS");
 	return referrals_each(h->db, o.spoke, o.since, print_row, NULL) == 0
@@ -205,6 +218,25 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 		return 2;
 	if (hubctl_ingest(h) != 0 || hubctl_find_ref(h, argv[optind], &r) != 0)
 		return 1;
+	/* Unlock and decrypt first: nothing is printed before an error. */
+	if (r.withdrawn_at == 0) {
+		if (hubctl_unlock(h) != 0)
+			return 1;
+		f.plain = sodium_malloc(ENVELOPE_PAYLOAD_MAX + 1);
+		f.arr = json_array();
+		if (f.plain == NULL || f.arr == NULL) {
+			log_err("out of memory");
+			goto out;
+		}
+		p = payload_json(h, r.envelope_id, f.plain, &deleted);
+		if (p == NULL) {
+			log_err("cannot open the referral");
+			goto out;
+		}
+		if (referrals_each_followup(h->db, r.ref, add_followup, &f) !=
+		    0)
+			goto out;
+	}
 	hubctl_iso(r.received_at, when, sizeof(when));
 	printf("Reference: %s\nChannel:   %s\nLanguage:  %s\nReceived:  "
 	       "%s\nSpoke:     %s\nStatus:    %s\n",
@@ -218,21 +250,9 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 	if (r.withdrawn_at != 0) {
 		hubctl_iso(r.withdrawn_at, when, sizeof(when));
 		printf("Withdrawn: %s (personal data deleted)\n", when);
-		return 0;
-	}
-	if (hubctl_unlock(h) != 0)
-		return 1;
-	f.plain = sodium_malloc(ENVELOPE_PAYLOAD_MAX + 1);
-	f.arr = json_array();
-	if (f.plain == NULL || f.arr == NULL)
-		goto out;
-	p = payload_json(h, r.envelope_id, f.plain, &deleted);
-	if (p == NULL) {
-		log_err("cannot open the referral");
+		rc = 0;
 		goto out;
 	}
-	if (referrals_each_followup(h->db, r.ref, add_followup, &f) != 0)
-		goto out;
 	text = json_dumps(p, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (text == NULL)
 		goto out;
