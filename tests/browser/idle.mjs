@@ -98,7 +98,10 @@ export async function idleGroup(browser) {
 			await goto(page, '/contact');
 			check(await page.locator('#name').inputValue() === v.name,
 				'idle no-js: the session is there before the wait');
-			const wait = warn + grace + 2 + 2;
+			// kioskd waits the warning, its grace, the page's longest gap
+			// between reports of activity (min(30, warn / 2), rounded
+			// up: kiosk.js) and 2 s more; then a second or two of slack.
+			const wait = warn + grace + Math.min(30, Math.ceil(warn / 2)) + 2 + 2;
 			note(`idle no-js: waiting ${wait} s for kioskd's own idle wipe`);
 			await sleep(wait * 1000);
 			const r = await getWithCookie('/contact', cookie, base);
