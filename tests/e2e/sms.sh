@@ -157,6 +157,18 @@ send json $N4 AGREE j11 >/dev/null
 r=$(send json $N4 4 j12)
 expect "ineligible: kind signpost" "$r" 'we have not kept your answers'
 
+# Twilio's own helper library (npm "twilio") signs as Twilio does: the
+# reference vector from Twilio's documentation first, then real requests.
+TWSEND="node $ROOT/tests/browser/twilio_send.mjs"
+check "Twilio's helper library reproduces its documented signature" sh -c \
+	"cd $ROOT/tests/browser && node -e \"const t=require('twilio'); process.exit(t.getExpectedTwilioSignature('12345','https://mycompany.com/myapp.php?foo=1&bar=2',{CallSid:'CA1234567890ABCDE',Caller:'+12349013030',Digits:'1234',From:'+12349013030',To:'+18005551212'})==='0/KCTR6DLpKmkAf8muzZqo1nDgQ='?0:1)\""
+r=$($TWSEND "$SURL/sms/twilio" "$S/tls.crt" "$TWILIO" +447700900777 HELLO SMlib0001)
+expect "twilio: a request signed by Twilio's helper library gets the intro" "$r" '^200 .*<Response><Message>Thanks for your message'
+r=$($TWSEND "$SURL/sms/twilio" "$S/tls.crt" "$TWILIO" +447700900777 "Zoë AGREE" SMlib0002 --tamper)
+expect "twilio: a body changed after Twilio's library signed it is 403" "$r" '^403'
+r=$($TWSEND "$SURL/sms/twilio" "$S/tls.crt" "$TWILIO" +447700900777 STOP SMlib0003)
+expect "twilio: STOP through Twilio's helper library is honoured" "$r" '^200 '
+
 # Forged and broken requests: refused, and smsd keeps serving.
 r=$(send twilio $N1 HELLO "" --bad-sig)
 expect "twilio: forged signature is 403" "$r" '^403'
