@@ -328,8 +328,10 @@ flow_error(struct flow_req *r, int status, const char *what)
 }
 
 /*
- * Print a slip; a printer that is missing, offline or out of paper is
- * logged for staff, and the visitor sees the code to write down.
+ * Make a slip ready to print. The printing itself (up to
+ * PRINTER_DEADLINE_MS) happens in kiosk_handle after the visitor lock is
+ * released, so a quick exit never waits behind a stalled printer. A slip
+ * that cannot even be made counts as a failed print.
  */
 static int
 print(struct flow_req *r, enum slip_kind kind, const char *code)
@@ -337,7 +339,6 @@ print(struct flow_req *r, enum slip_kind kind, const char *code)
 	const struct kiosk_lang *L = lang(r);
 	struct raster ras = {0};
 	struct escpos_opts o;
-	enum printer_error why = PRINTER_OK;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc = -1;
@@ -350,11 +351,9 @@ print(struct flow_req *r, enum slip_kind kind, const char *code)
 		log_err("print: cannot make the slip");
 		goto out;
 	}
-	if (printer_print(
-		&r->k->printer, buf, len, PRINTER_DEADLINE_MS, &why) != 0) {
-		log_warn("print: %s", printer_strerror(why));
-		goto out;
-	}
+	r->job = buf;
+	r->job_len = len;
+	buf = NULL;
 	rc = 0;
 out:
 	/* The slip carries the reference code: wiped before it is freed. */

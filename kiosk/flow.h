@@ -19,6 +19,8 @@ struct flow_req {
 	int64_t clock_ms; /* monotonic (kiosk_clock_ms): idle time */
 	struct http_resp *resp;
 	int owned; /* the request carries the live session's cookie */
+	uint8_t *job; /* a slip to print once the lock is released */
+	size_t job_len;
 	int fresh; /* kiosk.c started the session for this request */
 };
 

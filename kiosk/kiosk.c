@@ -217,6 +217,7 @@ kiosk_new(const struct kiosk_config *cfg)
 	}
 	k->cfg = *cfg;
 	pthread_mutex_init(&k->mu, NULL);
+	pthread_mutex_init(&k->print_mu, NULL);
 	k->s = session_new();
 	k->scratch = sodium_malloc(KIOSK_SCRATCH);
 	k->render = sodium_malloc(KIOSK_PAGE_MAX);
@@ -292,6 +293,7 @@ kiosk_free(struct kiosk *k)
 	if (k->render != NULL)
 		sodium_free(k->render);
 	pthread_mutex_destroy(&k->mu);
+	pthread_mutex_destroy(&k->print_mu);
 	free(k);
 }
 
@@ -480,6 +482,32 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 	return flow_error(r, 403, "expired");
 }
 
+/*
+ * Print outside the visitor lock: a printer may stall for seconds, and a
+ * quick exit must not wait for it. The result is recorded only if the
+ * same visitor is still there (sid); the slip is wiped and freed.
+ */
+static void
+print_job(struct kiosk *k, const char *sid, uint8_t *job, size_t len)
+{
+	enum printer_error why = PRINTER_OK;
+	int failed;
+
+	pthread_mutex_lock(&k->print_mu);
+	failed = printer_print(
+		     &k->printer, job, len, PRINTER_DEADLINE_MS, &why) != 0;
+	pthread_mutex_unlock(&k->print_mu);
+	if (failed)
+		log_warn("print: %s", printer_strerror(why));
+	sodium_memzero(job, len);
+	free(job);
+	pthread_mutex_lock(&k->mu);
+	if (failed && k->s->active &&
+	    sodium_memcmp(k->s->id, sid, SESSION_TOKEN_HEX) == 0)
+		k->s->print_failed = 1;
+	pthread_mutex_unlock(&k->mu);
+}
+
 int
 kiosk_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
@@ -512,6 +540,14 @@ kiosk_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 out:
 	if (form != NULL)
 		sodium_free(form);
+	if (r.job != NULL) {
+		char sid[SESSION_TOKEN_HEX];
+		memcpy(sid, k->s->id, sizeof(sid));
+		pthread_mutex_unlock(&k->mu);
+		print_job(k, sid, r.job, r.job_len);
+		sodium_memzero(sid, sizeof(sid));
+		return rc;
+	}
 	pthread_mutex_unlock(&k->mu);
 	return rc;
 }

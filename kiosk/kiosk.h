@@ -89,6 +89,7 @@ struct kiosk {
 	char *scratch; /* KIOSK_SCRATCH, locked: pages hold answers */
 	char *render; /* KIOSK_PAGE_MAX, locked, for fragments */
 	pthread_mutex_t mu;
+	pthread_mutex_t print_mu; /* one job at a time at the printer */
 };
 
 /* Load and check everything (languages, templates, static files, the

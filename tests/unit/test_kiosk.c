@@ -1,7 +1,10 @@
 #include "tests/unit/testutil.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -534,6 +537,75 @@ printer_failure_keeps_the_referral(void **state)
 	f->k = ok;
 }
 
+struct sender {
+	struct fx *f;
+	int status;
+};
+
+static void *
+send_in_background(void *arg)
+{
+	struct sender *sd = arg;
+
+	sd->status = post(sd->f, "/send", "");
+	return NULL;
+}
+
+/* A printer that takes a few bytes and then stalls holds the send, not
+ * the kiosk: a quick exit meanwhile is answered at once and wipes. */
+static void
+quick_exit_never_waits_for_the_printer(void **state)
+{
+	struct fx *f = *state;
+	struct kiosk *ok = f->k;
+	char fifo[PATH_MAX], spec[PATH_MAX + 16];
+	static struct http_req xreq;
+	static uint8_t xbody[1024], xout[KIOSK_RESP_MAX];
+	struct http_resp xresp;
+	struct sender sd = {f, 0};
+	pthread_t th;
+	size_t used = 0;
+	int rd;
+	int64_t t0, t1;
+	char text[512];
+	int n;
+
+	snprintf(fifo, sizeof(fifo), "%s/lp0", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* A reader that never reads, with the smallest pipe. */
+	rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	fcntl(rd, F_SETPIPE_SZ, 4096);
+	snprintf(spec, sizeof(spec), "device:%s", fifo);
+	f->k = make_kiosk(f, "content", spec);
+	assert_non_null(f->k);
+	walk_to_check(f, "lang=en", "Stalled+Printer");
+	assert_int_equal(pthread_create(&th, NULL, send_in_background, &sd), 0);
+	usleep(500 * 1000);
+	n = snprintf(text, sizeof(text),
+	    "POST /exit HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+	    "application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n",
+	    PORT);
+	http_req_init(&xreq, xbody, sizeof(xbody));
+	assert_int_equal(
+	    http_parse(&xreq, (const uint8_t *)text, (size_t)n, &used),
+	    HTTP_DONE);
+	http_resp_init(&xresp, xout, sizeof(xout));
+	t0 = kiosk_clock_ms();
+	assert_int_equal(kiosk_handle(f->k, &xreq, &xresp), 0);
+	t1 = kiosk_clock_ms();
+	assert_int_equal(xresp.status, 303);
+	assert_true(t1 - t0 < 1000);
+	assert_false(f->k->s->active);
+	pthread_join(th, NULL);
+	assert_int_equal(sd.status, 303);
+	/* The referral was queued before the slip: it is safe. */
+	assert_int_equal(pending(f), 1);
+	close(rd);
+	kiosk_free(f->k);
+	f->k = ok;
+}
+
 /* Every page in every language renders whole. */
 static void
 every_page_every_language(void **state)
@@ -791,6 +863,8 @@ main(void)
 		information_only_prints_and_collects_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		printer_failure_keeps_the_referral, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		quick_exit_never_waits_for_the_printer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		every_page_every_language, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
