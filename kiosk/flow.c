@@ -123,17 +123,10 @@ concat(struct page *p, const char *a, const char *b)
 		return NULL;
 	la = strlen(a);
 	lb = strlen(b);
-	if ((r = page_strdup(p, "")) == NULL)
+	if ((r = page_reserve(p, la + lb + 1)) == NULL)
 		return NULL;
-	/* page_strdup gave one byte; take the rest the same way. */
-	p->used -= 1;
-	if (la + lb + 1 > KIOSK_SCRATCH - p->used) {
-		p->failed = 1;
-		return NULL;
-	}
 	memcpy(r, a, la);
 	memcpy(r + la, b, lb + 1);
-	p->used += la + lb + 1;
 	return r;
 }
 
@@ -235,14 +228,11 @@ qr_frag(struct page *p, enum slip_kind kind, const char *code)
 	    qr_encode(&q, text, QR_LEVEL_M) != 0)
 		goto fail;
 	/* Reserve room, then give back what the SVG did not use. */
-	if ((svg = page_strdup(p, "")) == NULL)
-		goto fail;
-	p->used -= 1;
-	if (QR_SVG_MAX > KIOSK_SCRATCH - p->used ||
+	if ((svg = page_reserve(p, QR_SVG_MAX)) == NULL ||
 	    qr_svg(&q, label, svg, QR_SVG_MAX - 1, &len) != 0)
 		goto fail;
 	svg[len] = '\0';
-	p->used += len + 1;
+	page_trim(p, svg, len + 1);
 	page_frag(p, "qr", svg);
 	goto out;
 fail:

@@ -25,8 +25,8 @@ page_done(struct page *p)
 	p->used = 0;
 }
 
-static char *
-alloc(struct page *p, size_t n)
+char *
+page_reserve(struct page *p, size_t n)
 {
 	char *r;
 
@@ -41,11 +41,17 @@ alloc(struct page *p, size_t n)
 	return r;
 }
 
+void
+page_trim(struct page *p, const char *start, size_t used)
+{
+	p->used = (size_t)(start - p->k->scratch) + used;
+}
+
 char *
 page_strdup(struct page *p, const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *r = alloc(p, n);
+	char *r = page_reserve(p, n);
 
 	if (r != NULL)
 		memcpy(r, s, n);
@@ -143,13 +149,13 @@ page_text(struct page *p, const char *key)
 			 : p->k->service.kw_stop};
 	v[4] = (struct content_var){"info", p->k->service.kw_info};
 	v[5] = (struct content_var){"venue", p->k->cfg.venue_code};
-	if (v[3].value == NULL || (out = alloc(p, CONTENT_TEXT_MAX)) == NULL)
+	if (v[3].value == NULL || (out = page_reserve(p, CONTENT_TEXT_MAX)) == NULL)
 		return NULL;
 	if (content_expand(t, v, 6, out, CONTENT_TEXT_MAX) != 0) {
 		log_err("page %s: cannot fill the text %s", p->name, key);
 		return NULL;
 	}
-	p->used -= CONTENT_TEXT_MAX - (strlen(out) + 1);
+	page_trim(p, out, strlen(out) + 1);
 	return out;
 }
 

@@ -36,6 +36,14 @@ void page_init(struct page *p, struct kiosk *k, const struct kiosk_lang *L,
 /* Wipe what the page put in scratch memory. */
 void page_done(struct page *p);
 
+/*
+ * cap bytes of scratch memory (NULL, and the page failed, if full). With
+ * page_trim, the last reservation gives back what its writer did not use:
+ * nothing may be reserved in between.
+ */
+char *page_reserve(struct page *p, size_t cap);
+void page_trim(struct page *p, const char *start, size_t used);
+
 /* A copy of s in scratch memory (NULL, and the page failed, if full). */
 char *page_strdup(struct page *p, const char *s);
 char *page_printf(struct page *p, const char *fmt, ...)
