@@ -10,6 +10,7 @@
 #include "kiosk/page.h"
 #include "kiosk/say.h"
 #include "kiosk/speech.h"
+#include "kiosk/view.h"
 #include "util/log.h"
 
 #define ID_MAX 48
@@ -135,11 +136,11 @@ page_html(struct flow_req *r, struct page *p, const char *name, int answers)
 
 	if (strcmp(name, "idle") == 0) {
 		/* The warning lives in the layout, around any page. */
-		flow_page_fill(p, r, "about", 0);
+		view_fill(p, r, "about", 0);
 		page_frag(p, "main", "");
 		return page_render_frag(p, "layout");
 	}
-	flow_page_fill(p, r, name, answers);
+	view_fill(p, r, name, answers);
 	main_html = page_render_frag(p, name);
 	return main_html;
 }
@@ -168,11 +169,11 @@ audio_handle(struct flow_req *r)
 
 	if (parse_path(r->http->path, page, sizeof(page), id, sizeof(id), &n) !=
 	    0)
-		return flow_error(r, 404, "not_found");
+		return view_error(r, 404, "not_found");
 	if (strcmp(page, "idle") != 0 && !flow_page_open(r, page))
-		return flow_error(r, 404, "not_found");
+		return view_error(r, 404, "not_found");
 	if (!r->owned || s->lang[0] == '\0')
-		return flow_error(r, 404, "not_found");
+		return view_error(r, 404, "not_found");
 	L = kiosk_lang_find(k, s->lang);
 	rate = s->rate >= 0 && s->rate < 3 ? s->rate : 0;
 	vol = s->volume >= 0 && s->volume < 3 ? s->volume : 0;

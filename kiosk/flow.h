@@ -27,18 +27,6 @@ struct flow_req {
 /* Answer the request; -1 makes it a 500. */
 int flow_dispatch(struct flow_req *r);
 
-/* An error page in the visitor's language (or the first one). */
-int flow_error(struct flow_req *r, int status, const char *what);
-
-struct page;
-
-/*
- * Fill a page as the visitor sees it (every variable and fragment but
- * errors), with their answers or, for audio that may be cached, without.
- */
-void flow_page_fill(
-    struct page *p, struct flow_req *r, const char *name, int answers);
-
 /* Is GET /NAME open to this request now (the flow's order)? */
 int flow_page_open(struct flow_req *r, const char *name);
 

@@ -10,6 +10,7 @@
 #include "kiosk/audio.h"
 #include "kiosk/flow.h"
 #include "kiosk/speech.h"
+#include "kiosk/view.h"
 #include "kiosk/kiosk.h"
 #include "store/db.h"
 #include "util/file.h"
@@ -444,7 +445,7 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 		return http_resp_body(r->resp, 200, "application/json",
 		    "{\"status\":\"ok\"}", 15);
 	if (!host_ok(k, http_header(req, "host"), ""))
-		return flow_error(r, 400, "bad_request");
+		return view_error(r, 400, "bad_request");
 	if (req->method != HTTP_POST) {
 		if (strcmp(req->path, "/static/kiosk.css") == 0)
 			return serve_static(
@@ -459,11 +460,11 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 		return flow_dispatch(r);
 	}
 	if (!same_origin(k, req))
-		return flow_error(r, 403, "bad_request");
+		return view_error(r, 403, "bad_request");
 	if (!form_type_ok(req))
-		return flow_error(r, 415, "bad_request");
+		return view_error(r, 415, "bad_request");
 	if (http_form_parse(form, (const char *)req->body, req->body_len) != 0)
-		return flow_error(r, 400, "bad_request");
+		return view_error(r, 400, "bad_request");
 	r->form = form;
 	if (strcmp(req->path, "/exit") == 0)
 		return flow_dispatch(r);
@@ -479,7 +480,7 @@ dispatch(struct kiosk *k, struct flow_req *r, struct http_form *form)
 		r->owned = r->fresh = 1;
 		return flow_dispatch(r);
 	}
-	return flow_error(r, 403, "expired");
+	return view_error(r, 403, "expired");
 }
 
 /*

@@ -149,7 +149,8 @@ page_text(struct page *p, const char *key)
 			 : p->k->service.kw_stop};
 	v[4] = (struct content_var){"info", p->k->service.kw_info};
 	v[5] = (struct content_var){"venue", p->k->cfg.venue_code};
-	if (v[3].value == NULL || (out = page_reserve(p, CONTENT_TEXT_MAX)) == NULL)
+	if (v[3].value == NULL ||
+	    (out = page_reserve(p, CONTENT_TEXT_MAX)) == NULL)
 		return NULL;
 	if (content_expand(t, v, 6, out, CONTENT_TEXT_MAX) != 0) {
 		log_err("page %s: cannot fill the text %s", p->name, key);
