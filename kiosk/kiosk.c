@@ -208,7 +208,7 @@ kiosk_new(const struct kiosk_config *cfg)
 	static const char *const pages[] = {"layout", "start", "about",
 	    "choose", "info", "eligible", "outside", "consent", "contact",
 	    "details", "check", "done", "error", "lang-item", "error-item",
-	    "errors", "support-item", "keys"};
+	    "errors", "support-item", "keys", "support", "finish"};
 	struct kiosk *k = calloc(1, sizeof(*k));
 	struct slip_config sc;
 
