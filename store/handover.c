@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "store/handover.h"
+#include "store/inbox.h"
 #include "util/log.h"
 
 int
@@ -172,51 +173,16 @@ int
 handover_keep(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
     size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN])
 {
-	sqlite3_stmt *st = NULL;
-	uint8_t digest[crypto_hash_sha256_BYTES];
-	int rc = -1, s;
+	uint8_t digest[INBOX_DIGEST_LEN];
+	int rc;
 
+	/* The hub's own rules (store/inbox.c), inside the pull's
+	 * transaction. */
 	crypto_hash_sha256(digest, env, len);
-	if (db_prepare(db, &st,
-		"SELECT digest FROM envelopes WHERE envelope_id = ?") != 0)
+	rc = inbox_find(db, hdr->envelope_id, digest, NULL, NULL);
+	if (rc != INBOX_NEW)
+		return rc;
+	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) != 0)
 		return -1;
-	sqlite3_bind_blob(
-	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		/* Digest of sealed bytes: plain memcmp is fine. */
-		rc = sqlite3_column_bytes(st, 0) == sizeof(digest) &&
-			     memcmp(sqlite3_column_blob(st, 0), digest,
-				 sizeof(digest)) == 0
-			 ? INBOX_DUPLICATE
-			 : INBOX_CONFLICT;
-		goto out;
-	}
-	if (s != SQLITE_DONE) {
-		log_err("handover: lookup failed");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (db_prepare(db, &st,
-		"INSERT INTO envelopes (envelope_id, device_id, kind, "
-		"created_at, received_at, envelope, digest, receipt) VALUES "
-		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
-		goto out;
-	sqlite3_bind_blob(
-	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(
-	    st, 2, hdr->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, hdr->kind);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
-	sqlite3_bind_int64(st, 5, received_at);
-	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, digest, sizeof(digest), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
-	if (db_step_done(db, st, "keep envelope") != 0)
-		goto out;
-	rc = INBOX_NEW;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return INBOX_NEW;
 }

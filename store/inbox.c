@@ -170,52 +170,60 @@ inbox_lookup_receipt(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	return rc;
 }
 
+_Static_assert(INBOX_DIGEST_LEN == crypto_hash_sha256_BYTES,
+    "the digest column holds SHA-256");
+
 int
-inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
-    size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
+inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
+    const uint8_t digest[INBOX_DIGEST_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
 {
 	sqlite3_stmt *st = NULL;
-	uint8_t digest[crypto_hash_sha256_BYTES];
 	int rc = -1, s;
 
-	crypto_hash_sha256(digest, env, len);
-	if (db_begin(db) != 0)
-		return -1;
 	if (db_prepare(db, &st,
 		"SELECT receipt, received_at, digest FROM envelopes WHERE "
 		"envelope_id = ?") != 0)
-		goto out;
-	sqlite3_bind_blob(
-	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+		return -1;
+	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		/* Digest of public (sealed) bytes: plain memcmp is fine. */
-		if (sqlite3_column_bytes(st, 2) != sizeof(digest) ||
-		    memcmp(sqlite3_column_blob(st, 2), digest,
-			sizeof(digest)) != 0 ||
-		    sqlite3_column_bytes(st, 0) != SIG_RECEIPT_LEN) {
-			rc = INBOX_CONFLICT;
-			goto out;
-		}
-		memcpy(stored_receipt, sqlite3_column_blob(st, 0),
-		    SIG_RECEIPT_LEN);
-		*stored_received_at = sqlite3_column_int64(st, 1);
-		rc = INBOX_DUPLICATE;
-		goto out;
-	}
-	if (s != SQLITE_DONE) {
+	if (s == SQLITE_DONE) {
+		rc = INBOX_NEW;
+	} else if (s != SQLITE_ROW) {
 		log_err(
 		    "inbox: lookup failed: %s", sqlite3_errmsg(db_handle(db)));
-		goto out;
+	} else if (sqlite3_column_bytes(st, 2) != INBOX_DIGEST_LEN ||
+		   /* Digest of public (sealed) bytes: plain memcmp is fine. */
+		   memcmp(sqlite3_column_blob(st, 2), digest,
+		       INBOX_DIGEST_LEN) != 0 ||
+		   (stored_receipt != NULL &&
+		       sqlite3_column_bytes(st, 0) != SIG_RECEIPT_LEN)) {
+		rc = INBOX_CONFLICT;
+	} else {
+		if (stored_receipt != NULL)
+			memcpy(stored_receipt, sqlite3_column_blob(st, 0),
+			    SIG_RECEIPT_LEN);
+		if (stored_received_at != NULL)
+			*stored_received_at = sqlite3_column_int64(st, 1);
+		rc = INBOX_DUPLICATE;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
+	return rc;
+}
+
+int
+inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+    size_t len, const uint8_t digest[INBOX_DIGEST_LEN], int64_t received_at,
+    const uint8_t receipt[SIG_RECEIPT_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
 	if (db_prepare(db, &st,
 		"INSERT INTO envelopes (envelope_id, device_id, kind, "
 		"created_at, received_at, envelope, digest, receipt) VALUES "
 		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
-		goto out;
+		return -1;
 	sqlite3_bind_blob(
 	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(
@@ -224,16 +232,36 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
 	sqlite3_bind_int64(st, 5, received_at);
 	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, digest, sizeof(digest), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, digest, INBOX_DIGEST_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
-	if (db_step_done(db, st, "store envelope") != 0)
-		goto out;
-	if (db_commit(db) != 0)
-		goto out;
+	rc = db_step_done(db, st, "store envelope");
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+    size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
+{
+	uint8_t digest[INBOX_DIGEST_LEN];
+	int rc;
+
+	crypto_hash_sha256(digest, env, len);
+	if (db_begin(db) != 0)
+		return -1;
+	rc = inbox_find(
+	    db, hdr->envelope_id, digest, stored_receipt, stored_received_at);
+	if (rc != INBOX_NEW)
+		goto out;
+	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) !=
+		0 ||
+	    db_commit(db) != 0) {
+		rc = -1;
+		goto out;
+	}
 	return INBOX_NEW;
 out:
-	sqlite3_finalize(st);
 	db_rollback(db);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #define INBOX_NEW 1
 #define INBOX_DUPLICATE 2
 #define INBOX_CONFLICT 3 /* same envelope id, different bytes */
+#define INBOX_DIGEST_LEN 32 /* SHA-256 of the sealed envelope */
 
 struct inbox_device {
 	uint8_t device_id[ENVELOPE_ID_LEN];
@@ -47,6 +48,20 @@ int inbox_store(struct db *db, const struct envelope_hdr *hdr,
     const uint8_t *env, size_t len, int64_t received_at,
     const uint8_t receipt[SIG_RECEIPT_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at);
+
+/*
+ * The two halves of inbox_store, for a caller with its own transaction
+ * (the staff machine's pull, store/handover.c): is this envelope id
+ * already kept (INBOX_NEW when not; INBOX_DUPLICATE with the same digest,
+ * its receipt and time copied out where asked; INBOX_CONFLICT; -1), and
+ * keep it.
+ */
+int inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
+    const uint8_t digest[INBOX_DIGEST_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at);
+int inbox_insert(struct db *db, const struct envelope_hdr *hdr,
+    const uint8_t *env, size_t len, const uint8_t digest[INBOX_DIGEST_LEN],
+    int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN]);
 
 /* The envelope id and received time of an already-stored envelope. */
 int inbox_lookup_receipt(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
