@@ -100,6 +100,11 @@ int hubctl_find_ref(
     struct hubctl *h, const char *arg, struct referrals_row *row);
 void hubctl_iso(int64_t ms, char *out, size_t cap);
 
+struct bundle;
+/* The hub's half of a device bundle or staff credential (hubctl_cred.c):
+ * its URL, public keys, TLS certificate and pin. */
+int hubctl_bundle_hub(struct hubctl *h, struct bundle *b, const char *url);
+
 /* Staff commands (hubctl_staff.c); argv[0] is the command name. */
 int hubctl_list(struct hubctl *h, int argc, char **argv);
 int hubctl_show(struct hubctl *h, int argc, char **argv);

@@ -25,9 +25,8 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
-/* The hub's half of a credential: where it is and how to trust it. */
-static int
-fill_hub(struct hubctl *h, struct bundle *b, const char *url)
+int
+hubctl_bundle_hub(struct hubctl *h, struct bundle *b, const char *url)
 {
 	char path[PATH_MAX];
 	uint8_t *pem = NULL;
@@ -98,7 +97,7 @@ hubctl_enroll_staff(struct hubctl *h, int argc, char **argv)
 	if (hubctl_open_db(h) != 0)
 		return 1;
 	b = bundle_new();
-	if (b == NULL || fill_hub(h, b, url) != 0)
+	if (b == NULL || hubctl_bundle_hub(h, b, url) != 0)
 		goto out;
 	memset(&m, 0, sizeof(m));
 	snprintf(b->name, sizeof(b->name), "%s", argv[optind]);

@@ -258,9 +258,7 @@ cmd_enroll(
 {
 	struct bundle *b = NULL;
 	struct inbox_device dev, other;
-	uint8_t *pem = NULL;
-	size_t pemlen = 0;
-	char path[PATH_MAX], bpath[PATH_MAX], idhex[33];
+	char bpath[PATH_MAX], idhex[33];
 	int rc = 1, began = 0, k;
 
 	if (!bundle_name_valid(name)) {
@@ -278,22 +276,8 @@ cmd_enroll(
 	if (b == NULL)
 		goto out;
 	snprintf(b->name, sizeof(b->name), "%s", name);
-	snprintf(b->hub_url, sizeof(b->hub_url), "%s", url);
-	if (hubctl_path(h, HUB_BOX_PUB, path, sizeof(path)) != 0 ||
-	    keys_load(path, KEYS_BOX_PUBLIC, b->hub_box_pk,
-		sizeof(b->hub_box_pk), NULL, 0) != 0)
+	if (hubctl_bundle_hub(h, b, url) != 0)
 		goto out;
-	if (hubctl_path(h, HUB_SIGN_PUB, path, sizeof(path)) != 0 ||
-	    keys_load(path, KEYS_SIGN_PUBLIC, b->hub_sign_pk,
-		sizeof(b->hub_sign_pk), NULL, 0) != 0)
-		goto out;
-	if (hubctl_path(h, HUB_TLS_CERT, path, sizeof(path)) != 0 ||
-	    file_read_alloc(path, BUNDLE_CERT_MAX - 1, &pem, &pemlen) != 0)
-		goto out;
-	if (tlscert_pin((char *)pem, pemlen, b->hub_pin, sizeof(b->hub_pin)) !=
-	    0)
-		goto out;
-	memcpy(b->hub_cert, pem, pemlen + 1);
 	memset(&dev, 0, sizeof(dev));
 	randombytes_buf(b->device_id, sizeof(b->device_id));
 	crypto_sign_keypair(dev.sign_pk, b->sign_sk);
@@ -338,7 +322,6 @@ cmd_enroll(
 out:
 	if (began)
 		db_rollback(h->db);
-	free(pem);
 	bundle_free(b);
 	return rc;
 }
