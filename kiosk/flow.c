@@ -388,12 +388,6 @@ flow_page_open(struct flow_req *r, const char *name)
 }
 
 int
-flow_post_without_session(const char *path)
-{
-	return strcmp(path, "/exit") == 0 || strcmp(path, "/start") == 0;
-}
-
-int
 flow_dispatch(struct flow_req *r)
 {
 	enum http_method m =

@@ -30,7 +30,4 @@ int flow_dispatch(struct flow_req *r);
 /* Is GET /NAME open to this request now (the flow's order)? */
 int flow_page_open(struct flow_req *r, const char *name);
 
-/* Does this route accept a POST without a live session's token? */
-int flow_post_without_session(const char *path);
-
 #endif

@@ -25,7 +25,6 @@
 #define KIOSK_PAGE_MAX (128 * 1024)
 /* The largest answer: a page, or a clip of speech (kiosk/speech.h). */
 #define KIOSK_RESP_MAX (512 * 1024)
-#define KIOSK_VENUE_CODE_MAX 33
 #define KIOSK_COOKIE "rjk"
 #define KIOSK_EASY "en-easy"
 

@@ -32,8 +32,6 @@ enum session_step {
 	STEP_DONE = 1 << 9,
 };
 
-enum session_size { SIZE_NORMAL, SIZE_LARGE, SIZE_LARGER };
-
 struct session {
 	int active;
 	char id[SESSION_TOKEN_HEX];
@@ -41,7 +39,7 @@ struct session {
 	int64_t started_ms; /* kiosk_clock_ms: monotonic */
 	int64_t last_ms;
 	char lang[CONTENT_LANG_MAX]; /* "" until chosen; "en-easy" too */
-	int size;
+	int size; /* the index of a value in kiosk/view.c's view_prefs */
 	int contrast;
 	int rate; /* speech: normal, slow, fast */
 	int volume; /* speech: normal, quiet, loud */
