@@ -203,6 +203,38 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 	return http_error_json(resp, 404, "not_found");
 }
 
+static const char hubd_about[] =
+    "The hub queue (see docs/hub.md and hubd(8)). --check-config reads\n"
+    "FILE and the keys it names, reports every mistake, and exits.\n";
+
+/* Everything --check-config can prove without starting or creating. */
+static int
+check_config(const char *path)
+{
+	struct hubd_conf conf;
+	uint8_t *sk = NULL, *dbkey = NULL;
+	int bad = 0;
+
+	if (load_conf(path, &conf) != 0)
+		return 1;
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	dbkey = sodium_malloc(DB_KEY_LEN);
+	if (sk == NULL || dbkey == NULL) {
+		log_err("out of locked memory");
+		bad = 1;
+	} else if (keys_load(conf.sign_key, KEYS_SIGN_SECRET, sk,
+		       crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
+		   keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN,
+		       NULL, 0) != 0)
+		bad = 1;
+	if (!bad)
+		printf("%s: configuration ok: listen %s port %d, inbox %s\n",
+		    path, conf.net.listen, conf.net.port, conf.inbox);
+	sodium_free(sk);
+	sodium_free(dbkey);
+	return bad ? 1 : 0;
+}
+
 static void
 stop_server(void *arg)
 {
@@ -216,15 +248,19 @@ main(int argc, char **argv)
 	struct hubd hd;
 	struct server_config sc;
 	struct server *srv = NULL;
-	const char *config = NULL;
+	struct daemon_opts opts;
+	const char *config;
 	uint8_t *dbkey = NULL;
 	struct daemon_signals sigs;
 	int rc = 1, c;
 
 	log_init("hubd");
 	jsonmem_init();
-	if ((c = daemon_args(argc, argv, "hubd", &config)) >= 0)
+	if ((c = daemon_args(argc, argv, "hubd", hubd_about, &opts)) >= 0)
 		return c;
+	if (opts.check != NULL)
+		return secmem_init() != 0 ? 1 : check_config(opts.check);
+	config = opts.config;
 	memset(&hd, 0, sizeof(hd));
 	memset(&sigs, 0, sizeof(sigs));
 	pthread_mutex_init(&hd.lock, NULL);

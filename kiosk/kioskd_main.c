@@ -85,17 +85,10 @@ kiosk_cfg(const struct kconf *c, struct kiosk_config *kc, uint16_t port)
 	kc->port = port;
 }
 
-static int
-usage(int rc)
-{
-	fprintf(rc == 0 ? stdout : stderr,
-	    "usage: kioskd --config FILE\n"
-	    "       kioskd --check-config FILE\n"
-	    "Serves the self-referral kiosk on loopback (see docs/kiosk.md).\n"
-	    "--check-config reports every mistake in FILE and in what it\n"
-	    "names (content, templates, device bundle) and exits.\n");
-	return rc;
-}
+static const char kioskd_about[] =
+    "Serves the self-referral kiosk on loopback (see docs/kiosk.md and\n"
+    "kioskd(8)). --check-config reports every mistake in FILE and in what\n"
+    "it names (content, templates, device bundle) and exits.\n";
 
 /* Everything --check-config can prove without starting. */
 static int
@@ -130,12 +123,6 @@ check_config(const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check-config", required_argument, NULL, 'C'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct kioskd kd;
 	struct kconf conf;
 	struct kiosk_config kc;
@@ -145,7 +132,8 @@ main(int argc, char **argv)
 	struct periodic ticker;
 	struct bundle *b = NULL;
 	struct db *db = NULL;
-	const char *config = NULL, *check = NULL;
+	struct daemon_opts opts;
+	const char *config;
 	uint8_t *dbkey = NULL;
 	int rc = 1, c;
 
@@ -154,20 +142,13 @@ main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 1);
 	log_init("kioskd");
 	jsonmem_init();
-	while ((c = getopt_long(argc, argv, "c:C:h", longopts, NULL)) != -1) {
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'C')
-			check = optarg;
-		else
-			return usage(c == 'h' ? 0 : 2);
-	}
-	if (optind != argc || (config == NULL) == (check == NULL))
-		return usage(2);
+	if ((c = daemon_args(argc, argv, "kioskd", kioskd_about, &opts)) >= 0)
+		return c;
 	if (secmem_init() != 0)
 		return 1;
-	if (check != NULL)
-		return check_config(check);
+	if (opts.check != NULL)
+		return check_config(opts.check);
+	config = opts.config;
 
 	memset(&kd, 0, sizeof(kd));
 	memset(&sigs, 0, sizeof(sigs));

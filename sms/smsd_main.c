@@ -344,17 +344,10 @@ split_allow(char *text, const char **out, size_t max, size_t *n)
 static const char *const secret_names[NPROVIDERS] = {
     "twilio_auth_token", "kannel_token", "json_secret"};
 
-static int
-usage(int rc)
-{
-	fprintf(rc == 0 ? stdout : stderr,
-	    "usage: smsd --config FILE\n"
-	    "       smsd --check-config FILE\n"
-	    "The SMS gateway (see docs/sms.md). --check-config reads FILE and\n"
-	    "what it names (secrets, device bundle, content), reports every\n"
-	    "mistake, prints the settings read, and exits.\n");
-	return rc;
-}
+static const char smsd_about[] =
+    "The SMS gateway (see docs/sms.md and smsd(8)). --check-config reads\n"
+    "FILE and what it names (secrets, device bundle, content), reports\n"
+    "every mistake, prints the settings read, and exits.\n";
 
 /* Everything --check-config can prove without starting or creating. */
 static int
@@ -437,31 +430,19 @@ main(int argc, char **argv)
 	struct bundle *b = NULL;
 	struct db *db = NULL;
 	struct sealer sealer;
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"check-config", required_argument, NULL, 'C'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *config = NULL, *check = NULL, *allow[SMS_MAX_ALLOW];
+	struct daemon_opts opts;
+	const char *config, *allow[SMS_MAX_ALLOW];
 	uint8_t *dbkey = NULL, *state_key = NULL;
 	struct periodic purger;
 	int rc = 1, c, have_content = 0;
 
 	log_init("smsd");
 	jsonmem_init();
-	while ((c = getopt_long(argc, argv, "c:C:h", longopts, NULL)) != -1) {
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'C')
-			check = optarg;
-		else
-			return usage(c == 'h' ? 0 : 2);
-	}
-	if (optind != argc || (config == NULL) == (check == NULL))
-		return usage(2);
-	if (check != NULL)
-		return secmem_init() != 0 ? 1 : check_config(check);
+	if ((c = daemon_args(argc, argv, "smsd", smsd_about, &opts)) >= 0)
+		return c;
+	if (opts.check != NULL)
+		return secmem_init() != 0 ? 1 : check_config(opts.check);
+	config = opts.config;
 	memset(&sd, 0, sizeof(sd));
 	memset(&sigs, 0, sizeof(sigs));
 	memset(&dc, 0, sizeof(dc));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/daemon.h"
+#include "util/version.h"
 #include "util/log.h"
 
 static void
@@ -105,27 +106,45 @@ daemon_drop_privileges(const char *user)
 	return 0;
 }
 
+static int
+daemon_usage(const char *prog, const char *about, int rc)
+{
+	fprintf(rc == 0 ? stdout : stderr,
+	    "usage: %s --config FILE\n"
+	    "       %s --check-config FILE\n"
+	    "       %s --version\n"
+	    "%s",
+	    prog, prog, prog, about);
+	return rc;
+}
+
 int
-daemon_args(int argc, char **argv, const char *prog, const char **config)
+daemon_args(int argc, char **argv, const char *prog, const char *about,
+    struct daemon_opts *o)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*config = NULL;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		if (c != 'c') {
-			fprintf(stderr, "usage: %s --config FILE\n", prog);
-			return c == 'h' ? 0 : 2;
-		}
-		*config = optarg;
+	o->config = NULL;
+	o->check = NULL;
+	while ((c = getopt_long(argc, argv, "c:C:hV", longopts, NULL)) != -1) {
+		if (c == 'c')
+			o->config = optarg;
+		else if (c == 'C')
+			o->check = optarg;
+		else if (c == 'V') {
+			printf("%s %s\n", prog, RJ_VERSION);
+			return 0;
+		} else
+			return daemon_usage(prog, about, c == 'h' ? 0 : 2);
 	}
-	if (*config == NULL || optind != argc) {
-		fprintf(stderr, "usage: %s --config FILE\n", prog);
-		return 2;
-	}
+	if (optind != argc || (o->config == NULL) == (o->check == NULL))
+		return daemon_usage(prog, about, 2);
 	return -1;
 }

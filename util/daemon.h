@@ -34,10 +34,18 @@ void daemon_signals_stop(struct daemon_signals *ds);
  */
 int daemon_drop_privileges(const char *user);
 
+struct daemon_opts {
+	const char *config; /* --config FILE: run */
+	const char *check; /* --check-config FILE: check and exit */
+};
+
 /*
- * "PROG --config FILE": 0 with *config set, or the exit status to return
- * at once (0 for --help, 2 for a usage error), after printing usage.
+ * The command line every daemon shares: --config FILE, --check-config
+ * FILE, --help (usage, then about), --version. -1 with *o filled to go
+ * on, or the exit status to return at once (0 for --help and --version,
+ * 2 for a usage error) after printing.
  */
-int daemon_args(int argc, char **argv, const char *prog, const char **config);
+int daemon_args(int argc, char **argv, const char *prog, const char *about,
+    struct daemon_opts *o);
 
 #endif
