@@ -3,12 +3,24 @@
 #include <jansson.h>
 
 #include "crypto/bundle.h"
+#include "crypto/keys.h"
+#include "crypto/tlscert.h"
 #include "util/file.h"
 #include "util/jsonmem.h"
 #include "util/log.h"
 
-#define BUNDLE_VERSION 1
+/* Version 2 carries a checksum; version 1 (before it) is still read. */
+#define BUNDLE_VERSION 2
+#define BUNDLE_VERSION_NOSUM 1
+#define BUNDLE_FIELDS_NOSUM 9
 #define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
+#define SUM_LEN crypto_generichash_BYTES
+#define SUM_B64_LEN (sodium_base64_ENCODED_LEN(SUM_LEN, B64_VARIANT) - 1)
+/* The checksum covers the file's exact bytes with its own value read as
+ * this many '*': every byte, whitespace included, is covered. */
+#define SUM_KEY "\"checksum\": \""
+
+static const char sum_domain[] = "rj device bundle checksum v1";
 
 struct bundle *
 bundle_new(void)
@@ -77,21 +89,62 @@ wipe_json_string(json_t *v)
 		    (char *)json_string_value(v), json_string_length(v));
 }
 
+static void
+text_sum(uint8_t out[SUM_LEN], const char *text, size_t len)
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, SUM_LEN);
+	crypto_generichash_update(
+	    &st, (const uint8_t *)sum_domain, sizeof(sum_domain) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)text, len);
+	crypto_generichash_final(&st, out, SUM_LEN);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Where the checksum's value starts in the text: the key must appear
+ * once, as bundle_save writes it, or NULL. */
+static char *
+find_sum(char *text, size_t len)
+{
+	size_t klen = sizeof(SUM_KEY) - 1;
+	char *p = memmem(text, len, SUM_KEY, klen), *v;
+
+	if (p == NULL)
+		return NULL;
+	v = p + klen;
+	if ((size_t)(v - text) + SUM_B64_LEN + 1 > len ||
+	    v[SUM_B64_LEN] != '"' ||
+	    memmem(v, len - (size_t)(v - text), SUM_KEY, klen) != NULL)
+		return NULL;
+	return v;
+}
+
 int
 bundle_save(const struct bundle *b, const char *path)
 {
+	char placeholder[SUM_B64_LEN + 1], sumb64[SUM_B64_LEN + 1], *at;
+	uint8_t sum[SUM_LEN];
 	char idhex[2 * ENVELOPE_ID_LEN + 1];
 	json_t *o = NULL, *sk = NULL;
 	char *text = NULL;
 	int rc = -1;
 
+	/* Never write what bundle_load would refuse. */
+	if (keys_sign_sk_check(b->sign_sk) != 0) {
+		log_err("bundle: the device key's halves do not match");
+		return -1;
+	}
 	envelope_id_hex(idhex, b->device_id);
 	sk = b64_value(b->sign_sk, crypto_sign_SECRETKEYBYTES);
 	if (sk == NULL)
 		goto out;
-	o = json_pack("{s:i, s:s, s:s, s:O, s:s, s:o, s:o, s:s, s:s}",
-	    "version", BUNDLE_VERSION, "device_name", b->name, "device_id",
-	    idhex, "device_sign_sk", sk, "hub_url", b->hub_url, "hub_box_pk",
+	memset(placeholder, '*', SUM_B64_LEN);
+	placeholder[SUM_B64_LEN] = '\0';
+	o = json_pack("{s:s, s:i, s:s, s:s, s:O, s:s, s:o, s:o, s:s, s:s}",
+	    "checksum", placeholder, "version", BUNDLE_VERSION, "device_name",
+	    b->name, "device_id", idhex, "device_sign_sk", sk, "hub_url",
+	    b->hub_url, "hub_box_pk",
 	    b64_value(b->hub_box_pk, sizeof(b->hub_box_pk)), "hub_sign_pk",
 	    b64_value(b->hub_sign_pk, sizeof(b->hub_sign_pk)), "hub_tls_pin",
 	    b->hub_pin, "hub_tls_cert", b->hub_cert);
@@ -104,6 +157,13 @@ bundle_save(const struct bundle *b, const char *path)
 		log_err("bundle: cannot serialise");
 		goto out;
 	}
+	if ((at = find_sum(text, strlen(text))) == NULL) {
+		log_err("bundle: the checksum has no place in the text");
+		goto out;
+	}
+	text_sum(sum, text, strlen(text));
+	sodium_bin2base64(sumb64, sizeof(sumb64), sum, SUM_LEN, B64_VARIANT);
+	memcpy(at, sumb64, SUM_B64_LEN);
 	rc = file_write_atomic(
 	    path, text, strlen(text), 0600, FILE_SECRET | FILE_NOREPLACE);
 out:
@@ -149,6 +209,86 @@ get_str(json_t *o, const char *key, char *out, size_t cap)
 	return 0;
 }
 
+#define REDO                                                                   \
+	"copy it again from the hub, or make a new one there (hubctl "         \
+	"enroll NAME, or enroll-staff NAME for a staff credential)"
+
+/*
+ * Version 2: the checksum must match the text, which is then changed
+ * (the value read as '*'). Version 1, from before checksums: no checksum
+ * field at all, accepted with a warning.
+ */
+static int
+check_sum(const char *path, json_t *o, char *text, size_t len)
+{
+	json_t *ver = json_object_get(o, "version");
+	json_t *v = json_object_get(o, "checksum");
+	uint8_t want[SUM_LEN], got[SUM_LEN];
+	size_t wlen = 0;
+	char *at;
+
+	if (json_is_integer(ver) &&
+	    json_integer_value(ver) == BUNDLE_VERSION_NOSUM) {
+		if (v != NULL || json_object_size(o) != BUNDLE_FIELDS_NOSUM)
+			goto damaged;
+		log_warn("%s has no checksum (written before bundles had "
+			 "one): damage to it cannot be detected; make a new "
+			 "one as docs/hub.md \"Key files\" says",
+		    path);
+		return 0;
+	}
+	if (!json_is_integer(ver) ||
+	    json_integer_value(ver) != BUNDLE_VERSION) {
+		log_err("%s: unsupported bundle version (or the file is "
+			"damaged): " REDO,
+		    path);
+		return -1;
+	}
+	if (!json_is_string(v) || json_string_length(v) != SUM_B64_LEN ||
+	    json_object_size(o) != BUNDLE_FIELDS_NOSUM + 1 ||
+	    (at = find_sum(text, len)) == NULL ||
+	    memcmp(at, json_string_value(v), SUM_B64_LEN) != 0 ||
+	    sodium_base642bin(want, sizeof(want), at, SUM_B64_LEN, NULL, &wlen,
+		NULL, B64_VARIANT) != 0 ||
+	    wlen != SUM_LEN)
+		goto damaged;
+	memset(at, '*', SUM_B64_LEN);
+	text_sum(got, text, len);
+	if (sodium_memcmp(got, want, SUM_LEN) != 0)
+		goto damaged;
+	return 0;
+damaged:
+	log_err(
+	    "%s is damaged (its checksum does not match its contents): " REDO,
+	    path);
+	return -1;
+}
+
+/* What a device can check without the hub: its own key's halves, and
+ * that the pin is the certificate's. */
+static int
+check_keys(const char *path, const struct bundle *b)
+{
+	char pin[BUNDLE_PIN_MAX];
+
+	if (keys_sign_sk_check(b->sign_sk) != 0) {
+		log_err("%s is damaged (the device key's public half does not "
+			"match its secret half): " REDO,
+		    path);
+		return -1;
+	}
+	if (tlscert_pin(b->hub_cert, strlen(b->hub_cert), pin, sizeof(pin)) !=
+		0 ||
+	    strcmp(pin, b->hub_pin) != 0) {
+		log_err(
+		    "%s: the hub's TLS pin does not match the hub's "
+		    "certificate in it, so no connection could succeed: " REDO,
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
 struct bundle *
 bundle_load(const char *path)
 {
@@ -170,14 +310,12 @@ bundle_load(const char *path)
 		goto out;
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (o == NULL || !json_is_object(o)) {
-		log_err("%s: not a device bundle (line %d)", path, err.line);
+		log_err("%s: not a device bundle, or damaged (line %d): " REDO,
+		    path, err.line);
 		goto out;
 	}
-	if (json_integer_value(json_object_get(o, "version")) !=
-	    BUNDLE_VERSION) {
-		log_err("%s: unsupported bundle version", path);
+	if (check_sum(path, o, text, len) != 0)
 		goto out;
-	}
 	if (get_str(o, "device_name", b->name, sizeof(b->name)) != 0 ||
 	    get_str(o, "device_id", idhex, sizeof(idhex)) != 0 ||
 	    get_b64(o, "device_sign_sk", b->sign_sk,
@@ -200,6 +338,8 @@ bundle_load(const char *path)
 		log_err("%s: malformed device bundle", path);
 		goto out;
 	}
+	if (check_keys(path, b) != 0)
+		goto out;
 	ok = 1;
 out:
 	if (o != NULL)

@@ -13,6 +13,9 @@
 #define KF_HDR_LEN 10
 #define KF_PROT_NONE 0
 #define KF_PROT_PASS 1
+/* Header byte 6: the file ends with a checksum over every byte before. */
+#define KF_FLAG_SUM 0x01
+#define KF_SUM_LEN crypto_generichash_BYTES
 #define KF_SALT_LEN crypto_pwhash_SALTBYTES
 #define KF_NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define KF_TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -24,8 +27,12 @@
 
 _Static_assert(KF_SALT_LEN == 16, "salt size");
 _Static_assert(
-    KF_PROT_AD_LEN + KF_NONCE_LEN + KEYS_MAX_LEN + KF_TAG_LEN <= KEYS_FILE_MAX,
+    KF_PROT_AD_LEN + KF_NONCE_LEN + KEYS_MAX_LEN + KF_TAG_LEN + KF_SUM_LEN <=
+	KEYS_FILE_MAX,
     "key file buffer");
+
+/* Keeps a key file's checksum apart from every other BLAKE2b in the tree. */
+static const char kf_sum_domain[] = "rj key file checksum v1";
 _Static_assert(
     crypto_aead_xchacha20poly1305_ietf_KEYBYTES == crypto_box_SECRETKEYBYTES,
     "kek size");
@@ -75,12 +82,48 @@ get_be64(const uint8_t *p)
 }
 
 static void
+file_sum(uint8_t out[KF_SUM_LEN], const uint8_t *buf, size_t len)
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, KF_SUM_LEN);
+	crypto_generichash_update(
+	    &st, (const uint8_t *)kf_sum_domain, sizeof(kf_sum_domain) - 1);
+	crypto_generichash_update(&st, buf, len);
+	crypto_generichash_final(&st, out, KF_SUM_LEN);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+keys_sign_sk_check(const uint8_t sk[crypto_sign_SECRETKEYBYTES])
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], seed[crypto_sign_SEEDBYTES];
+	uint8_t *full;
+	int rc = -1;
+
+	full = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (full == NULL) {
+		log_err("out of locked memory");
+		return -1;
+	}
+	/* libsodium's secret key is seed | public key: derive the second
+	 * from the first, so a damaged half shows. */
+	crypto_sign_ed25519_sk_to_seed(seed, sk);
+	if (crypto_sign_seed_keypair(pk, full, seed) == 0 &&
+	    sodium_memcmp(pk, sk + crypto_sign_SEEDBYTES, sizeof(pk)) == 0)
+		rc = 0;
+	sodium_memzero(seed, sizeof(seed));
+	sodium_free(full);
+	return rc;
+}
+
+static void
 write_header(uint8_t *h, enum keys_type type, int prot, size_t keylen)
 {
 	memcpy(h, KF_MAGIC, 4);
 	h[4] = (uint8_t)type;
 	h[5] = (uint8_t)prot;
-	h[6] = 0;
+	h[6] = KF_FLAG_SUM;
 	h[7] = 0;
 	h[8] = (uint8_t)(keylen >> 8);
 	h[9] = (uint8_t)keylen;
@@ -137,6 +180,8 @@ keys_save(const char *path, enum keys_type type, const uint8_t *key,
 		}
 		len = KF_PROT_AD_LEN + KF_NONCE_LEN + (size_t)clen;
 	}
+	file_sum(buf + len, buf, len);
+	len += KF_SUM_LEN;
 	flags = FILE_NOREPLACE | (keys_is_secret(type) ? FILE_SECRET : 0);
 	if (file_write_atomic(path, buf, len, 0644, flags) != 0)
 		goto out;
@@ -147,15 +192,38 @@ out:
 	return rc;
 }
 
+/*
+ * Magic, checksum, then the header's meaning: damage anywhere in a file
+ * written with a checksum is reported as damage, never as a wrong key
+ * type or a wrong passphrase. *body is the length without the checksum.
+ */
 static int
-check_header(
-    const char *path, const uint8_t *buf, size_t len, enum keys_type type)
+check_file(const char *path, const uint8_t *buf, size_t len,
+    enum keys_type type, size_t *body)
 {
+	uint8_t sum[KF_SUM_LEN];
 	size_t keylen;
 
 	if (len < KF_HDR_LEN || memcmp(buf, KF_MAGIC, 4) != 0) {
-		log_err("%s: not a key file", path);
+		log_err("%s: not a key file (or its first bytes are damaged)",
+		    path);
 		return -1;
+	}
+	*body = len;
+	if (buf[6] == KF_FLAG_SUM) {
+		if (len < KF_HDR_LEN + KF_SUM_LEN)
+			goto damaged;
+		*body = len - KF_SUM_LEN;
+		file_sum(sum, buf, *body);
+		if (sodium_memcmp(sum, buf + *body, KF_SUM_LEN) != 0)
+			goto damaged;
+	} else if (buf[6] != 0) {
+		goto damaged;
+	} else {
+		log_warn("%s has no checksum (written before key files had "
+			 "one): damage to it cannot be detected; replace it "
+			 "as docs/hub.md \"Key files\" says",
+		    path);
 	}
 	if (buf[4] != (uint8_t)type) {
 		log_err(
@@ -163,12 +231,15 @@ check_header(
 		return -1;
 	}
 	keylen = ((size_t)buf[8] << 8) | buf[9];
-	if (keylen != keys_len(type) || buf[6] != 0 || buf[7] != 0 ||
-	    buf[5] > KF_PROT_PASS) {
-		log_err("%s: damaged key file header", path);
-		return -1;
-	}
+	if (keylen != keys_len(type) || buf[7] != 0 || buf[5] > KF_PROT_PASS)
+		goto damaged;
 	return 0;
+damaged:
+	log_err("%s is damaged (its checksum or header does not match its "
+		"contents): restore it from a backup, or replace it as "
+		"docs/hub.md \"Key files\" says",
+	    path);
+	return KEYS_EDAMAGED;
 }
 
 int
@@ -176,7 +247,7 @@ keys_load(const char *path, enum keys_type type, uint8_t *out, size_t outlen,
     const char *pass, size_t passlen)
 {
 	uint8_t *buf = NULL, *kek = NULL;
-	size_t len = 0, keylen = keys_len(type);
+	size_t len = 0, body = 0, keylen = keys_len(type);
 	int rc = -1;
 
 	if (outlen != keylen) {
@@ -192,24 +263,26 @@ keys_load(const char *path, enum keys_type type, uint8_t *out, size_t outlen,
 	if (file_read(path, buf, KEYS_FILE_MAX, &len,
 		keys_is_secret(type) ? FILE_SECRET : 0) != 0)
 		goto out;
-	if (check_header(path, buf, len, type) != 0)
+	if ((rc = check_file(path, buf, len, type, &body)) != 0)
 		goto out;
+	rc = -1;
 	if (buf[5] == KF_PROT_NONE) {
-		if (len != KF_HDR_LEN + keylen) {
+		if (body != KF_HDR_LEN + keylen) {
 			log_err("%s: damaged key file (wrong length)", path);
+			rc = KEYS_EDAMAGED;
 			goto out;
 		}
 		memcpy(out, buf + KF_HDR_LEN, keylen);
-		rc = 0;
 	} else {
 		const uint8_t *salt = buf + KF_HDR_LEN;
 		const uint8_t *nonce = buf + KF_PROT_AD_LEN;
 		uint64_t ops, mem;
 		unsigned long long plen;
 
-		if (len !=
+		if (body !=
 		    KF_PROT_AD_LEN + KF_NONCE_LEN + keylen + KF_TAG_LEN) {
 			log_err("%s: damaged key file (wrong length)", path);
+			rc = KEYS_EDAMAGED;
 			goto out;
 		}
 		if (pass == NULL) {
@@ -222,6 +295,7 @@ keys_load(const char *path, enum keys_type type, uint8_t *out, size_t outlen,
 		if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > KF_MAX_OPSLIMIT ||
 		    mem < crypto_pwhash_MEMLIMIT_MIN || mem > KF_MAX_MEMLIMIT) {
 			log_err("%s: damaged key file (bad KDF limits)", path);
+			rc = KEYS_EDAMAGED;
 			goto out;
 		}
 		if (crypto_pwhash(kek,
@@ -236,13 +310,27 @@ keys_load(const char *path, enum keys_type type, uint8_t *out, size_t outlen,
 			KF_PROT_AD_LEN, nonce, kek) != 0 ||
 		    plen != keylen) {
 			sodium_memzero(out, outlen);
-			log_err("%s: wrong passphrase (or the file is damaged)",
+			/* With a checksum the file is intact: it is the
+			 * passphrase. */
+			log_err(buf[6] == KF_FLAG_SUM
+				    ? "%s: wrong passphrase"
+				    : "%s: wrong passphrase (or the file is "
+				      "damaged)",
 			    path);
 			rc = KEYS_EPASS;
 			goto out;
 		}
-		rc = 0;
 	}
+	if (type == KEYS_SIGN_SECRET && keys_sign_sk_check(out) != 0) {
+		sodium_memzero(out, outlen);
+		log_err("%s is damaged (its public half does not match its "
+			"secret half): restore it from a backup, or replace "
+			"it as docs/hub.md \"Key files\" says",
+		    path);
+		rc = KEYS_EDAMAGED;
+		goto out;
+	}
+	rc = 0;
 out:
 	sodium_free(kek);
 	sodium_free(buf);

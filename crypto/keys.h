@@ -7,11 +7,15 @@
 #include <sodium.h>
 
 /*
- * Key files: "RJK1" | type u8 | protection u8 | reserved u16 | keylen u16 BE
- * then either the raw key, or, when protected by a passphrase,
- * salt[16] | opslimit u64 BE | memlimit u64 BE | nonce[24] |
+ * Key files: "RJK1" | type u8 | protection u8 | flags u8 | reserved u8 |
+ * keylen u16 BE, then either the raw key, or, when protected by a
+ * passphrase, salt[16] | opslimit u64 BE | memlimit u64 BE | nonce[24] |
  * XChaCha20-Poly1305(key) with every header byte as associated data.
- * Binary on purpose: a secret never passes through a text parser's heap.
+ * With flags bit 0 (every file written now) the file ends with
+ * BLAKE2b-256("rj key file checksum v1" | every byte before it), so a
+ * damaged file is refused as damaged, never used. Files without it
+ * (written before) are still read, with a warning. Binary on purpose: a
+ * secret never passes through a text parser's heap.
  */
 enum keys_type {
 	KEYS_SIGN_SECRET = 1, /* Ed25519 secret key (64 bytes) */
@@ -28,6 +32,7 @@ enum keys_type {
 /* Returned by keys_load besides -1, so a caller can ask again. */
 #define KEYS_EPASS (-2) /* wrong passphrase (or a damaged file) */
 #define KEYS_ENEEDPASS (-3) /* the file is protected, no passphrase given */
+#define KEYS_EDAMAGED (-4) /* checksum, header or key halves do not match */
 
 struct keys_kdf {
 	unsigned long long opslimit;
@@ -55,10 +60,19 @@ int keys_save(const char *path, enum keys_type type, const uint8_t *key,
 
 /*
  * Load a key of the given type into out (outlen must be keys_len(type)).
- * Secret key files readable by group or others are refused.
+ * Secret key files readable by group or others are refused; a damaged
+ * file (checksum, or an Ed25519 secret key whose halves disagree) is
+ * KEYS_EDAMAGED, with a message naming the file and what to do.
  */
 int keys_load(const char *path, enum keys_type type, uint8_t *out,
     size_t outlen, const char *pass, size_t passlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * 0 when an Ed25519 secret key (seed | public key) holds the public key
+ * its seed derives, -1 when a half is damaged.
+ */
+int keys_sign_sk_check(const uint8_t sk[crypto_sign_SECRETKEYBYTES])
     __attribute__((warn_unused_result));
 
 /* 1 if the file is passphrase-protected, 0 if not, -1 on error. */

@@ -8,6 +8,7 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/md.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
@@ -245,5 +246,105 @@ tlscert_pin_file(const char *cert_path, char *pin, size_t cap)
 		return -1;
 	rc = tlscert_pin((const char *)pem, len, pin, cap);
 	free(pem);
+	return rc;
+}
+
+#define REMAKE                                                                 \
+	"restore both from a backup, or make a new pair (docs/hub.md \"Key "   \
+	"files\")"
+
+static int
+check_cert(const char *cert_path, mbedtls_x509_crt *crt, int self_signed)
+{
+	const mbedtls_md_info_t *md;
+	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	char err[128];
+	int ret;
+
+	if (file_read_alloc(cert_path, TLSCERT_PEM_MAX * 4, &pem, &len) != 0)
+		return -1;
+	/* file_read_alloc ends it with a NUL, which mbedTLS counts. */
+	ret = mbedtls_x509_crt_parse(crt, pem, len + 1);
+	free(pem);
+	if (ret != 0) {
+		mbedtls_strerror(ret, err, sizeof(err));
+		log_err("%s is damaged or not a certificate (%s): " REMAKE,
+		    cert_path, err);
+		return -1;
+	}
+	/*
+	 * mbedTLS's own verify trusts a self-signed certificate that is
+	 * byte for byte in the trust list without checking its signature:
+	 * check it here. A certificate that does not verify with its own
+	 * key is damaged, unless it may be CA-issued (smsd's may: then its
+	 * issuer is another name, and the key pair check is what is left).
+	 */
+	md = mbedtls_md_info_from_type(crt->sig_md);
+	if (md == NULL || mbedtls_md(md, crt->tbs.p, crt->tbs.len, hash) != 0 ||
+	    mbedtls_pk_verify_ext(crt->sig_pk, crt->sig_opts, &crt->pk,
+		crt->sig_md, hash, mbedtls_md_get_size(md), crt->sig.p,
+		crt->sig.len) != 0) {
+		if (self_signed ||
+		    (crt->issuer_raw.len == crt->subject_raw.len &&
+			memcmp(crt->issuer_raw.p, crt->subject_raw.p,
+			    crt->issuer_raw.len) == 0)) {
+			log_err("%s is damaged (its signature does not "
+				"verify): " REMAKE,
+			    cert_path);
+			return -1;
+		}
+	}
+	if (mbedtls_x509_time_is_past(&crt->valid_to) ||
+	    mbedtls_x509_time_is_future(&crt->valid_from))
+		log_warn("%s has expired or is not valid yet: devices will "
+			 "refuse it; make a new pair (docs/hub.md \"Key "
+			 "files\")",
+		    cert_path);
+	return 0;
+}
+
+int
+tlscert_check(const char *key_path, const char *cert_path, int self_signed)
+{
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	unsigned char *pem = NULL;
+	char err[128];
+	size_t len = 0;
+	int ret, rc = -1;
+
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+	if (check_cert(cert_path, &crt, self_signed) != 0)
+		goto out;
+	pem = sodium_malloc(TLSCERT_PEM_MAX + 1);
+	if (pem == NULL) {
+		log_err("out of locked memory");
+		goto out;
+	}
+	if (file_read(key_path, pem, TLSCERT_PEM_MAX, &len, FILE_SECRET) != 0)
+		goto out;
+	/* mbedTLS parses PEM only NUL-terminated, the NUL counted. */
+	pem[len] = '\0';
+	ret = mbedtls_pk_parse_key(&key, pem, len + 1, NULL, 0);
+	if (ret != 0) {
+		mbedtls_strerror(ret, err, sizeof(err));
+		log_err("%s is damaged or not a private key (%s): " REMAKE,
+		    key_path, err);
+		goto out;
+	}
+	if (mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
+		log_err("%s does not belong to %s (one is damaged, or they "
+			"are from different pairs): " REMAKE,
+		    key_path, cert_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_free(pem);
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&crt);
 	return rc;
 }

@@ -21,4 +21,14 @@ int tlscert_generate(const char *key_path, const char *cert_path,
 int tlscert_pin(const char *cert_pem, size_t pemlen, char *pin, size_t cap);
 int tlscert_pin_file(const char *cert_path, char *pin, size_t cap);
 
+/*
+ * A daemon's check at start: the key parses, belongs to the certificate,
+ * and the certificate's signature verifies with its own key when it is
+ * self-signed (self_signed = 1: it must be, as the hub's always is), so
+ * a damaged byte in either file is an error naming it, not a TLS failure
+ * at every device. An expired certificate is a warning. 0 or -1.
+ */
+int tlscert_check(const char *key_path, const char *cert_path, int self_signed)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -25,6 +25,49 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
+/*
+ * A bundle carries the hub's public halves to every device: where the
+ * secret halves are in this folder (the server's), they must match, or
+ * every device would be enrolled to fail.
+ */
+static int
+hub_halves_match(struct hubctl *h, const struct bundle *b)
+{
+	char path[PATH_MAX], crt[PATH_MAX];
+	uint8_t *sk = NULL;
+	int rc = -1;
+
+	if (hubctl_path(h, HUB_SIGN_KEY, path, sizeof(path)) != 0 ||
+	    hubctl_path(h, HUB_TLS_CERT, crt, sizeof(crt)) != 0)
+		return -1;
+	if (access(path, F_OK) == 0) {
+		sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+		if (sk == NULL) {
+			log_err("out of locked memory");
+			goto out;
+		}
+		if (keys_load(path, KEYS_SIGN_SECRET, sk,
+			crypto_sign_SECRETKEYBYTES, NULL, 0) != 0)
+			goto out;
+		if (sodium_memcmp(sk + crypto_sign_SEEDBYTES, b->hub_sign_pk,
+			sizeof(b->hub_sign_pk)) != 0) {
+			log_err("%s does not belong to %s: restore the pair "
+				"from a backup (docs/hub.md \"Key files\"); "
+				"no bundle written",
+			    HUB_SIGN_PUB, HUB_SIGN_KEY);
+			goto out;
+		}
+	}
+	if (hubctl_path(h, HUB_TLS_KEY, path, sizeof(path)) != 0)
+		goto out;
+	if (access(path, F_OK) == 0 && tlscert_check(path, crt, 1) != 0)
+		goto out;
+	rc = 0;
+out:
+	sodium_free(sk);
+	return rc;
+}
+
 int
 hubctl_bundle_hub(struct hubctl *h, struct bundle *b, const char *url)
 {
@@ -49,6 +92,8 @@ hubctl_bundle_hub(struct hubctl *h, struct bundle *b, const char *url)
 	    0)
 		goto out;
 	memcpy(b->hub_cert, pem, pemlen + 1);
+	if (hub_halves_match(h, b) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(pem);

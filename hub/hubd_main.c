@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "crypto/secmem.h"
 #include "crypto/sig.h"
+#include "crypto/tlscert.h"
 #include "hub/hubd.h"
 #include "net/http.h"
 #include "net/netconf.h"
@@ -227,6 +228,9 @@ check_config(const char *path)
 		   keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN,
 		       NULL, 0) != 0)
 		bad = 1;
+	if (conf.net.tls_cert[0] != '\0' &&
+	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 1) != 0)
+		bad = 1;
 	if (!bad)
 		printf("%s: configuration ok: listen %s port %d, inbox %s\n",
 		    path, conf.net.listen, conf.net.port, conf.inbox);
@@ -279,6 +283,11 @@ main(int argc, char **argv)
 		crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
 	    keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN, NULL,
 		0) != 0)
+		goto out;
+	/* A damaged TLS pair is named here, not left to every device's
+	 * handshake. */
+	if (conf.net.tls_cert[0] != '\0' &&
+	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 1) != 0)
 		goto out;
 	memset(&sc, 0, sizeof(sc));
 	netconf_server(&conf.net, &sc);

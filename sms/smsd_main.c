@@ -17,6 +17,7 @@
 
 #include "crypto/bundle.h"
 #include "crypto/keys.h"
+#include "crypto/tlscert.h"
 #include "crypto/secmem.h"
 #include "net/forwarder.h"
 #include "net/http.h"
@@ -386,6 +387,9 @@ check_config(const char *path)
 		}
 	if ((b = bundle_load(conf.bundle)) == NULL)
 		bad = 1;
+	if (conf.net.tls_cert[0] != '\0' &&
+	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 0) != 0)
+		bad = 1;
 	if (dialog_content_load(&dc, conf.content, conf.language) != 0)
 		bad = 1;
 	else
@@ -468,6 +472,10 @@ main(int argc, char **argv)
 	b = bundle_load(conf.bundle);
 	if (b == NULL ||
 	    dbkey_load_or_create(conf.database, conf.database_key, dbkey) != 0)
+		goto out;
+	/* Its certificate may be CA-issued: the pair is checked. */
+	if (conf.net.tls_cert[0] != '\0' &&
+	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 0) != 0)
 		goto out;
 
 	sd.routes[0] =

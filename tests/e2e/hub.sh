@@ -159,18 +159,22 @@ check "hub up again: all three delivered by the thread" sh -c "$SIM $KIOSK $DEV/
 n=$(hub_count)
 check "hub holds exactly five referrals (1 + duplicate-post 1 + 3)" test "$n" = 5
 
-# Wrong pin: nothing is sent, the envelope stays.
+# Wrong pin: the bundle is refused as it is loaded (the pin is not its
+# certificate's), so nothing is queued and nothing is sent. Written as a
+# version 1 bundle (no checksum) so that the pin check is what refuses.
 python3 - "$KIOSK" "$T/wrongpin.bundle" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
 b["hub_tls_pin"] = "sha256//" + "A" * 43 + "="
+b["version"] = 1
+del b["checksum"]
 import os
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 os.write(fd, json.dumps(b).encode()); os.close(fd)
 PY
 posts_before=$(grep -c 'POST /v1/envelopes' "$T/hubd.log")
-"$SIM" "$T/wrongpin.bundle" "$T/wp.db" "$T/wp.key" put "$T/p1.json" >/dev/null 2>&1
-check "wrong pin: envelope kept" sh -c "$SIM $T/wrongpin.bundle $T/wp.db $T/wp.key flush 2 2>/dev/null | grep -q 'pending 1 dead 0'"
+check "wrong pin: the bundle is refused, naming the pin" sh -c \
+	"! $SIM $T/wrongpin.bundle $T/wp.db $T/wp.key put $T/p1.json >/dev/null 2>$T/wp.err && grep -q 'pin does not match' $T/wp.err"
 posts_after=$(grep -c 'POST /v1/envelopes' "$T/hubd.log")
 check "wrong pin: no request reached hubd" test "$posts_before" = "$posts_after"
 

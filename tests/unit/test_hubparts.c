@@ -102,7 +102,7 @@ bundle_and_cert(void **state)
 	snprintf(b->name, sizeof(b->name), "kiosk-7");
 	snprintf(b->hub_url, sizeof(b->hub_url), "https://hub.example:8443");
 	randombytes_buf(b->device_id, sizeof(b->device_id));
-	randombytes_buf(b->sign_sk, crypto_sign_SECRETKEYBYTES);
+	crypto_sign_keypair(b->hub_sign_pk, b->sign_sk);
 	randombytes_buf(b->hub_box_pk, sizeof(b->hub_box_pk));
 	randombytes_buf(b->hub_sign_pk, sizeof(b->hub_sign_pk));
 	assert_int_equal(bundle_save(b, bpath), 0);

@@ -148,14 +148,15 @@ damaged_file(void **state)
 	    keys_save(p, KEYS_BOX_SECRET, sk, sizeof(sk), "pw", 2, &kdf), 0);
 	assert_int_equal(
 	    file_read(p, raw, sizeof(raw), &rawlen, FILE_SECRET), 0);
-	/* A flipped bit in the salt or the ciphertext is caught. */
+	/* A flipped bit in the salt or the ciphertext is caught, as
+	 * damage (the checksum), not as a wrong passphrase. */
 	q = strdup(path_in(dir, "bad.box"));
 	raw[12] ^= 1;
 	assert_int_equal(
 	    file_write_atomic(q, raw, rawlen, 0600, FILE_SECRET), 0);
 	assert_int_equal(
 	    keys_load(q, KEYS_BOX_SECRET, back, sizeof(back), "pw", 2),
-	    KEYS_EPASS);
+	    KEYS_EDAMAGED);
 	/* A truncated file is refused. */
 	assert_int_equal(
 	    file_write_atomic(q, raw, rawlen - 1, 0600, FILE_SECRET), 0);
