@@ -39,6 +39,7 @@ struct hubd_conf {
 	char inbox[CONF_STR];
 	char inbox_key[CONF_STR];
 	int keep_days;
+	struct admit_conf admit;
 	int bad;
 };
 
@@ -51,7 +52,8 @@ conf_handler(
 
 	if (strcmp(section, "hubd") != 0)
 		return 1; /* other programs' sections */
-	if (netconf_set(&c->net, name, value, &c->bad))
+	if (netconf_set(&c->net, name, value, &c->bad) ||
+	    admit_conf_set(&c->admit, name, value, &c->bad))
 		return !c->bad;
 	if (strcmp(name, "sign_key") == 0)
 		rc = conf_str(c->sign_key, sizeof(c->sign_key), value);
@@ -80,6 +82,7 @@ load_conf(const char *path, struct hubd_conf *c)
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
 	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
+	admit_conf_defaults(&c->admit);
 	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
 		return -1;
 	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
@@ -156,6 +159,9 @@ post_envelope(
 		return http_error_json(resp, 403, "bad_signature");
 	}
 	now = db_now_ms();
+	if ((rc = hubd_admit(
+		 hd, &dev, &hdr, req->body, req->body_len, now, resp)) != 0)
+		return rc > 0 ? 0 : -1;
 	if (sig_receipt_sign(
 		sig, hdr.envelope_id, (uint64_t)now, hd->sign_sk) != 0)
 		return -1;
@@ -165,6 +171,7 @@ post_envelope(
 	pthread_mutex_unlock(&hd->lock);
 	switch (rc) {
 	case INBOX_NEW:
+		hubd_admit_stored(hd, hdr.device_id, req->body_len);
 		return answer_receipt(resp, 201, hdr.envelope_id, now, sig);
 	case INBOX_DUPLICATE:
 		/* The same receipt again: the device may have missed it. */
@@ -232,8 +239,12 @@ check_config(const char *path)
 	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 1) != 0)
 		bad = 1;
 	if (!bad)
-		printf("%s: configuration ok: listen %s port %d, inbox %s\n",
-		    path, conf.net.listen, conf.net.port, conf.inbox);
+		printf("%s: configuration ok: listen %s port %d, inbox %s, "
+		       "max_age_days %d, clock_skew_s %d, quota_per_minute "
+		       "%d, quota_mib %d\n",
+		    path, conf.net.listen, conf.net.port, conf.inbox,
+		    conf.admit.max_age_days, conf.admit.clock_skew_s,
+		    conf.admit.per_minute, conf.admit.quota_mib);
 	sodium_free(sk);
 	sodium_free(dbkey);
 	return bad ? 1 : 0;
@@ -296,6 +307,9 @@ main(int argc, char **argv)
 	sc.max_body = ENVELOPE_MAX;
 	sc.max_resp = HUBD_MAX_RESP;
 	hd.keep_days = conf.keep_days;
+	hd.admit_conf = conf.admit;
+	if ((hd.admit = admit_new(&conf.admit)) == NULL)
+		goto out;
 	srv = server_new(&sc);
 	if (srv == NULL)
 		goto out;
@@ -319,6 +333,7 @@ out:
 	db_close(hd.db);
 	sodium_free(dbkey);
 	sodium_free(hd.sign_sk);
+	admit_free(hd.admit);
 	pthread_mutex_destroy(&hd.lock);
 	return rc;
 }
