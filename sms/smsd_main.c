@@ -469,13 +469,13 @@ main(int argc, char **argv)
 		log_err("%s: needs state_key = <64 hex digits>", conf.secrets);
 		goto out;
 	}
+	/* Every key checked before a database key is created: a refused
+	 * start leaves no new file. Its certificate may be CA-issued. */
 	b = bundle_load(conf.bundle);
 	if (b == NULL ||
+	    (conf.net.tls_cert[0] != '\0' &&
+		tlscert_check(conf.net.tls_key, conf.net.tls_cert, 0) != 0) ||
 	    dbkey_load_or_create(conf.database, conf.database_key, dbkey) != 0)
-		goto out;
-	/* Its certificate may be CA-issued: the pair is checked. */
-	if (conf.net.tls_cert[0] != '\0' &&
-	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 0) != 0)
 		goto out;
 
 	sd.routes[0] =
