@@ -13,6 +13,19 @@ check "hubctl init writes the admission settings" sh -c \
 	"grep -q '^max_age_days = 365' $C && grep -q '^clock_skew_s = 86400' $C && grep -q '^quota_per_minute = 600' $C && grep -q '^quota_mib = 256' $C"
 check "hubd --check-config reads them" sh -c \
 	"$BIN/hubd --check-config $C | grep -q 'max_age_days 365, clock_skew_s 86400, quota_per_minute 600, quota_mib 256'"
+# The block documented in docs/hub.md ("What hubd refuses"), in place of
+# init's lines, is read as written.
+python3 - "$ROOT/docs/hub.md" "$C" "$T/doc.conf" <<'PY'
+import re, sys
+doc, conf, out = sys.argv[1:4]
+sec = open(doc).read().split("## What hubd refuses", 1)[1].split("\n## ", 1)[0]
+block = re.search(r"\n\n((?:    .*\n)+)", sec).group(1)
+names = [l.split("=")[0].strip() for l in block.splitlines() if "=" in l]
+keep = [l for l in open(conf) if l.split("=")[0].strip() not in names]
+open(out, "w").write("".join(keep) + "\n" + "".join(l[4:] + "\n" for l in block.splitlines()))
+PY
+check "the block in docs/hub.md loads (hubd --check-config)" sh -c \
+	"grep -q '^quota_mib = ' $T/doc.conf && $BIN/hubd --check-config $T/doc.conf | grep -q 'max_age_days 365, clock_skew_s 86400, quota_per_minute 600, quota_mib 256'"
 # Small quotas, so that a test reaches them in seconds.
 sed -i -e 's/^quota_per_minute = .*/quota_per_minute = 120/' -e 's/^quota_mib = .*/quota_mib = 1/' "$C"
 check "hubd --check-config reads changed quotas" sh -c \
