@@ -89,15 +89,24 @@ check "the refusal is logged with its reason" grep -q 'REFUSED.*422 too_old' "$T
 # envelope delivered by the same forwarder, none dead-lettered.
 "$CRAFT" "$KA" now queue "$T/burst.db" "$T/burst.key" 130 2>/dev/null
 n0=$(stored)
+t0=$(date +%s)
 check "the forwarder delivers a 130-envelope burst in the end" sh -c \
 	"$TOOLS/device_sim $KA $T/burst.db $T/burst.key flush 60 2>$T/burst.log | grep -q 'pending 0 dead 0'"
-check "the burst met the quota (429 rate_limited, retried)" grep -q '429 rate_limited; will retry' "$T/burst.log"
+echo "# burst delivered in $(($(date +%s) - t0)) s"
+n429=$(grep -c '429 rate_limited; will retry' "$T/burst.log")
+check "the burst met the quota ($n429 answered 429 rate_limited, retried)" test "$n429" -gt 0
 check "all 130 stored once" test "$(stored)" = $((n0 + 130))
 check "hubd said when to come back" grep -q 'held back: rate_limited (retry in [0-9]* s)' "$T/hubd.log"
 
 # Stored bytes (quota_mib = 1): kiosk-b sends 20 envelopes of ~60 KiB.
 "$CRAFT" "$KB" now queue "$T/big.db" "$T/big.key" 20 60000 2>/dev/null
-out=$("$TOOLS/device_sim" "$KB" "$T/big.db" "$T/big.key" flush 3 2>"$T/big.log")
+# A few seconds at a time until the quota is met (a slow machine needs more).
+i=0
+while [ $i -lt 10 ]; do
+	out=$("$TOOLS/device_sim" "$KB" "$T/big.db" "$T/big.key" flush 2 2>>"$T/big.log")
+	grep -q '429 quota_full' "$T/big.log" && break
+	i=$((i + 1))
+done
 check "over quota_mib: the rest waits on the device, none dead ($out)" sh -c \
 	"echo '$out' | grep -q 'pending [1-9][0-9]* dead 0' && grep -q '429 quota_full' $T/big.log"
 "$CRAFT" "$KB" now file "$T/big.bin" 60000 2>/dev/null
