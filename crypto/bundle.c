@@ -232,8 +232,8 @@ check_sum(const char *path, json_t *o, char *text, size_t len)
 		if (v != NULL || json_object_size(o) != BUNDLE_FIELDS_NOSUM)
 			goto damaged;
 		log_warn("%s has no checksum (written before bundles had "
-			 "one): damage to it cannot be detected; make a new "
-			 "one as docs/hub.md \"Key files\" says",
+			 "one): only its keys and pin are checked; make a "
+			 "new one as docs/hub.md \"Key files\" says",
 		    path);
 		return 0;
 	}

@@ -221,8 +221,8 @@ check_file(const char *path, const uint8_t *buf, size_t len,
 		goto damaged;
 	} else {
 		log_warn("%s has no checksum (written before key files had "
-			 "one): damage to it cannot be detected; replace it "
-			 "as docs/hub.md \"Key files\" says",
+			 "one): damage to it may be found only later; see "
+			 "docs/hub.md \"Key files\"",
 		    path);
 	}
 	if (buf[4] != (uint8_t)type) {

@@ -31,8 +31,9 @@ enum keys_type {
 
 /* Returned by keys_load besides -1: the first two so a caller can ask
  * again, the last so it never does (asking cannot mend a file). */
-#define KEYS_EPASS (-2) /* wrong passphrase (or, without a checksum, damage)   \
-			 */
+#define KEYS_EPASS                                                             \
+	(-2) /* wrong passphrase (or, without a checksum, damage)              \
+	      */
 #define KEYS_ENEEDPASS (-3) /* the file is protected, no passphrase given */
 #define KEYS_EDAMAGED (-4) /* checksum, header or key halves do not match */
 
