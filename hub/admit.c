@@ -115,16 +115,17 @@ admit_seal(const struct envelope_hdr *hdr, const uint8_t *env, size_t len)
 	return ADMIT_OK;
 }
 
+/*
+ * Only against now: a bound from the device's enrolment would also refuse
+ * the referrals of a device whose clock came up behind (no battery clock,
+ * before its first time sync), and a refusal here is for good.
+ */
 enum admit_verdict
-admit_time(const struct admit_conf *c, uint64_t created_at, int64_t enrolled_at,
-    int64_t now)
+admit_time(const struct admit_conf *c, uint64_t created_at, int64_t now)
 {
 	int64_t skew = (int64_t)c->clock_skew_s * 1000;
 	int64_t low = now - (int64_t)c->max_age_days * DAY_MS;
 
-	/* No device sealed anything before its key existed. */
-	if (enrolled_at - skew > low)
-		low = enrolled_at - skew;
 	if (low < 0)
 		low = 0;
 	if (created_at > (uint64_t)(now + skew))

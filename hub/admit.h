@@ -40,7 +40,7 @@
 
 struct admit_conf {
 	int max_age_days; /* created_at at most this far behind now */
-	int clock_skew_s; /* ... this far ahead, or before enrolment */
+	int clock_skew_s; /* ... or this far ahead */
 	int per_minute; /* envelopes a device may store a minute */
 	int quota_mib; /* sealed MiB a device may keep on the server */
 };
@@ -48,7 +48,7 @@ struct admit_conf {
 enum admit_verdict {
 	ADMIT_OK = 0,
 	ADMIT_BAD_SEAL, /* 400: no crypto_box_seal looks like this */
-	ADMIT_TOO_OLD, /* 422: older than max_age_days, or than the device */
+	ADMIT_TOO_OLD, /* 422: older than max_age_days */
 	ADMIT_TOO_NEW, /* 422: further ahead than clock_skew_s */
 	ADMIT_RATE, /* 429: more than per_minute */
 	ADMIT_FULL, /* 429: quota_mib reached */
@@ -68,9 +68,9 @@ const char *admit_code(enum admit_verdict v);
 enum admit_verdict admit_seal(
     const struct envelope_hdr *hdr, const uint8_t *env, size_t len);
 
-/* created_at (ms) against now and the device's enrolment (ms). */
-enum admit_verdict admit_time(const struct admit_conf *c, uint64_t created_at,
-    int64_t enrolled_at, int64_t now);
+/* created_at against now (both ms since 1970). */
+enum admit_verdict admit_time(
+    const struct admit_conf *c, uint64_t created_at, int64_t now);
 
 /* Per-device counters; the caller serialises calls. */
 struct admit *admit_new(const struct admit_conf *c);

@@ -57,8 +57,7 @@ hubd_admit(struct hubd *hd, const struct inbox_device *dev,
 
 	v = admit_seal(hdr, env, len);
 	if (v == ADMIT_OK)
-		v = admit_time(
-		    &hd->admit_conf, hdr->created_at, dev->enrolled_at, now);
+		v = admit_time(&hd->admit_conf, hdr->created_at, now);
 	if (v != ADMIT_OK) {
 		log_warn("envelope from device %s refused: %s", dev->name,
 		    admit_code(v));
