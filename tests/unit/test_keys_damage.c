@@ -7,13 +7,7 @@
  */
 #include "tests/unit/testutil.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <jansson.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/x509_crt.h>
 #include <sodium.h>
 
 #include "crypto/bundle.h"
@@ -24,124 +18,7 @@
 #include "util/jsonmem.h"
 #include "util/log.h"
 
-#define RAW_MAX 16384
-
-struct env {
-	char *dir;
-	char path[PATH_MAX]; /* the damaged copy */
-	char logpath[PATH_MAX];
-	int logfd, saved_err;
-};
-
-static int
-setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	assert_non_null(e);
-	e->dir = testutil_tmpdir();
-	snprintf(e->path, sizeof(e->path), "%s/copy", e->dir);
-	snprintf(e->logpath, sizeof(e->logpath), "%s/stderr", e->dir);
-	e->logfd = open(e->logpath, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(e->logfd >= 0);
-	e->saved_err = -1;
-	*state = e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	close(e->logfd);
-	testutil_rmdir(e->dir);
-	free(e);
-	return 0;
-}
-
-static char *
-in_dir(struct env *e, const char *name)
-{
-	static char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s/%s", e->dir, name);
-	return buf;
-}
-
-/* A test's own write: no fsync, thousands of copies are written. */
-static void
-write_copy(const char *path, const uint8_t *data, size_t len)
-{
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
-static size_t
-read_raw(const char *path, uint8_t *out, size_t cap)
-{
-	size_t len = 0;
-
-	assert_int_equal(file_read(path, out, cap, &len, 0), 0);
-	return len;
-}
-
-/* stderr goes to a file while a loader runs, to read its message. */
-static void
-capture_begin(struct env *e)
-{
-	fflush(stderr);
-	assert_int_equal(ftruncate(e->logfd, 0), 0);
-	assert_int_equal(lseek(e->logfd, 0, SEEK_SET), 0);
-	e->saved_err = dup(2);
-	assert_true(e->saved_err >= 0);
-	assert_int_equal(dup2(e->logfd, 2), 2);
-}
-
-static void
-capture_end(struct env *e, char *out, size_t cap)
-{
-	ssize_t n;
-
-	fflush(stderr);
-	assert_int_equal(dup2(e->saved_err, 2), 2);
-	close(e->saved_err);
-	e->saved_err = -1;
-	n = pread(e->logfd, out, cap - 1, 0);
-	assert_true(n >= 0);
-	out[n] = '\0';
-}
-
-/* The message a damaged file must give: its name, and what happened. */
-static int
-clear_error(const struct env *e, const char *msg)
-{
-	return strstr(msg, e->path) != NULL &&
-	       (strstr(msg, "damaged") != NULL ||
-		   strstr(msg, "does not match") != NULL);
-}
-
-/* Variants of one byte: each bit alone, all bits, and a random value. */
-#define VARIANTS 10
-static uint8_t
-variant(uint8_t b, int v)
-{
-	uint8_t r;
-
-	if (v < 8)
-		return b ^ (uint8_t)(1u << v);
-	if (v == 8)
-		return b ^ 0xff;
-	do
-		r = (uint8_t)randombytes_uniform(256);
-	while (r == b);
-	return r;
-}
+#include "tests/unit/keys_testutil.h"
 
 /*
  * Every byte of a key file, VARIANTS ways: keys_load refuses each copy
@@ -502,127 +379,6 @@ bundle_legacy_and_mismatch(void **state)
  * and the final newline) may be read leniently: what matters is that
  * no change to the key or the certificate itself is accepted.
  */
-/* Do two PEM files hold the same certificate (DER)? */
-static int
-same_cert(const char *a, const char *b)
-{
-	mbedtls_x509_crt ca, cb;
-	int same;
-
-	mbedtls_x509_crt_init(&ca);
-	mbedtls_x509_crt_init(&cb);
-	same = mbedtls_x509_crt_parse_file(&ca, a) == 0 &&
-	       mbedtls_x509_crt_parse_file(&cb, b) == 0 &&
-	       ca.raw.len == cb.raw.len &&
-	       memcmp(ca.raw.p, cb.raw.p, ca.raw.len) == 0;
-	mbedtls_x509_crt_free(&ca);
-	mbedtls_x509_crt_free(&cb);
-	return same;
-}
-
-/* Do two PEM files hold the same EC private key (group and scalar)? */
-static int
-same_key(const char *a, const char *b)
-{
-	mbedtls_pk_context ka, kb;
-	uint8_t *pa = NULL, *pb = NULL;
-	size_t la = 0, lb = 0;
-	int same = 0;
-
-	mbedtls_pk_init(&ka);
-	mbedtls_pk_init(&kb);
-	if (file_read_alloc(a, RAW_MAX, &pa, &la) == 0 &&
-	    file_read_alloc(b, RAW_MAX, &pb, &lb) == 0 &&
-	    mbedtls_pk_parse_key(&ka, pa, la + 1, NULL, 0) == 0 &&
-	    mbedtls_pk_parse_key(&kb, pb, lb + 1, NULL, 0) == 0 &&
-	    mbedtls_pk_get_type(&ka) == MBEDTLS_PK_ECKEY &&
-	    mbedtls_pk_get_type(&kb) == MBEDTLS_PK_ECKEY)
-		same = mbedtls_pk_ec(ka)->grp.id == mbedtls_pk_ec(kb)->grp.id &&
-		       mbedtls_mpi_cmp_mpi(
-			   &mbedtls_pk_ec(ka)->d, &mbedtls_pk_ec(kb)->d) == 0;
-	free(pa);
-	free(pb);
-	mbedtls_pk_free(&ka);
-	mbedtls_pk_free(&kb);
-	return same;
-}
-
-static int
-flip_pem(struct env *e, const char *key, const char *crt, int which)
-{
-	static uint8_t raw[RAW_MAX];
-	const char *good = which == 0 ? key : crt;
-	size_t len = read_raw(good, raw, sizeof(raw)), start, end;
-	char msg[4096];
-	int tried = 0;
-
-	/* The base64 body: after the first line, before the last. */
-	start = (size_t)((uint8_t *)memchr(raw, '\n', len) - raw) + 1;
-	end = len - 1;
-	while (end > 0 && raw[end - 1] != '\n')
-		end--;
-	for (size_t i = start; i < end; i++) {
-		/* Two variants a byte: one bit (a different one each
-		 * byte) and a random value; each check costs an ECDSA
-		 * verification and a scalar multiplication. */
-		for (int k = 0; k < 2; k++) {
-			uint8_t keep = raw[i];
-			int v = k == 0 ? (int)(i % 8) : 9, rc;
-
-			raw[i] = variant(keep, v);
-			write_copy(e->path, raw, len);
-			raw[i] = keep;
-			capture_begin(e);
-			rc = which == 0 ? tlscert_check(e->path, crt, 1)
-					: tlscert_check(key, e->path, 1);
-			capture_end(e, msg, sizeof(msg));
-			if (rc == 0 && (which == 0 ? same_key(key, e->path)
-						   : same_cert(crt, e->path))) {
-				/* Outside what the key is made of (e.g. the
-				 * optional public key, derived again, or the
-				 * newline before the END line). */
-				tried++;
-				continue;
-			}
-			if (rc == 0)
-				fprintf(stderr,
-				    "%s byte %zu (%02x to %02x) accepted\n",
-				    which == 0 ? "key" : "cert", i, keep,
-				    variant(keep, v));
-			assert_int_not_equal(rc, 0);
-			assert_true(clear_error(e, msg));
-			tried++;
-		}
-	}
-	return tried;
-}
-
-static void
-tls_pair(void **state)
-{
-	struct env *e = *state;
-	static const char *const names[] = {"localhost"};
-	char key[PATH_MAX], crt[PATH_MAX], crt2[PATH_MAX], msg[4096];
-	int tried = 0;
-
-	snprintf(key, sizeof(key), "%s", in_dir(e, "tls.key"));
-	snprintf(crt, sizeof(crt), "%s", in_dir(e, "tls.crt"));
-	assert_int_equal(tlscert_generate(key, crt, names, 1, 30), 0);
-	assert_int_equal(tlscert_check(key, crt, 1), 0);
-	tried += flip_pem(e, key, crt, 0);
-	tried += flip_pem(e, key, crt, 1);
-	assert_true(tried > 1200);
-	/* A key from another pair. */
-	snprintf(e->path, sizeof(e->path), "%s", in_dir(e, "other.key"));
-	snprintf(crt2, sizeof(crt2), "%s", in_dir(e, "other.crt"));
-	assert_int_equal(tlscert_generate(e->path, crt2, names, 1, 30), 0);
-	capture_begin(e);
-	assert_int_not_equal(tlscert_check(e->path, crt, 1), 0);
-	capture_end(e, msg, sizeof(msg));
-	assert_true(clear_error(e, msg));
-	assert_non_null(strstr(msg, "does not belong to"));
-}
-
 int
 main(void)
 {
@@ -636,7 +392,6 @@ main(void)
 	    cmocka_unit_test_setup_teardown(bundle_every_byte, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		bundle_legacy_and_mismatch, setup, teardown),
-	    cmocka_unit_test_setup_teardown(tls_pair, setup, teardown),
 	};
 
 	log_init("test_keys_damage");
