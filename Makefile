@@ -55,7 +55,7 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 
 
 .PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install \
-	uninstall man
+	uninstall man progs
 # Keep test and tool objects: they are not throw-away intermediates.
 .SECONDARY:
 
@@ -112,6 +112,9 @@ PREFIX_SED := -e 's|/usr/sbin/|$(PREFIX)/sbin/|g' \
 	-e 's|/usr/share/rj$$|$(PREFIX)/share/rj|g'
 
 man: $(MAN_PAGES)
+
+# What install needs, without deps (the Debian build uses it).
+progs: $(PROG_BINS) $(MAN_PAGES)
 
 $(BUILD)/man/%: man/%.scd
 	@mkdir -p $(dir $@)
