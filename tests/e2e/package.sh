@@ -163,6 +163,132 @@ for b in usr/sbin/hubd usr/sbin/smsd usr/sbin/kioskd usr/bin/hubctl; do
 done
 check "no unit was enabled" test -z "$(find "$D/etc/systemd" -name '*.service' 2>/dev/null)"
 
+# docs/install.md, run: every indented command block, in order, against
+# the throwaway root. The paths /etc/rj/ and /var/lib/rj/ move into it;
+# the programs are the installed ones, through small stand-ins that move
+# the paths inside the files they read and the user names (which exist
+# only in that root), give hubctl init the passphrase file, and make
+# `make install` stage into a second root. apt only simulates, systemctl
+# only checks that the unit is installed. A command no stand-in knows
+# fails here instead of running on this machine.
+X="$T/srcroot"
+W="$T/work"
+PASS="$T/pass"
+printf 'correct horse battery staple\n' >"$PASS"
+chmod 600 "$PASS"
+SHIM="$T/shim"
+mkdir -p "$X/etc" "$W" "$SHIM"
+for f in passwd group shadow gshadow; do
+	cp "/etc/$f" "$X/etc/$f" 2>/dev/null
+done
+for p in $PKGS; do ln -s "$(deb "$p")" "$W/"; done
+ids() { # $1 = root, $2 = user[:group]: uid[:gid] in that root
+	u=${2%%:*}
+	r=$(grep "^$u:" "$1/etc/passwd" | cut -d: -f3)
+	case "$2" in *:*) r="$r:$(grep "^${2#*:}:" "$1/etc/group" | cut -d: -f3)" ;; esac
+	echo "$r"
+}
+shim() { # $1 = name, $2 = body
+	printf '#!/bin/sh\nD=%s X=%s ROOT=%s BUILD=%s PASS=%s T=%s\n%s\n' \
+		"$D" "$X" "$ROOT" "$BUILD" "$PASS" "$T" "$2" >"$SHIM/$1"
+	chmod 755 "$SHIM/$1"
+}
+shim make 'case "$1" in
+deps|"") exit 0 ;; # the test harness ran them
+install) shift; exec /usr/bin/make --no-print-directory -C "$ROOT" BUILD="$BUILD" install DESTDIR="$X" "$@" >"$T/doc-make.log" 2>&1 ;;
+esac
+exit 1'
+shim dpkg-buildpackage '[ "$*" = "-us -uc -b" ] # what this test ran above'
+shim apt '[ "$1" = install ] || exit 1; shift; apt-get install -s "$@" >"$T/doc-apt.log" 2>&1 && grep -q "^Conf rj-common" "$T/doc-apt.log"'
+shim systemd-sysusers 'exec /usr/bin/systemd-sysusers --root="$X" "$@"'
+shim systemd-tmpfiles 'exec /usr/bin/systemd-tmpfiles --root="$X" "$@"'
+shim systemctl '[ "$1" = enable ] && [ "$2" = --now ] || exit 1; shift 2
+for u in "$@"; do test -f "$D/lib/systemd/system/$u.service" || exit 1; done'
+shim hubctl 'for a in "$@"; do [ "$a" = init ] && set -- "$@" --passphrase-file "$PASS" --insecure-fast-kdf-for-tests; done
+exec "$D/usr/bin/hubctl" "$@"'
+for d in hubd smsd kioskd; do
+	shim "$d" '[ "$1" = --check-config ] || exit 1
+sed -e "s|/etc/rj/|$D/etc/rj/|g" -e "s|/var/lib/rj/|$D/var/lib/rj/|g" -e "s|/usr/share/rj/|$D/usr/share/rj/|g" "$2" >"$T/${2##*/}.here"
+exec "$D/usr/sbin/'"$d"'" --check-config "$T/${2##*/}.here"'
+done
+shim chown 'r=$1; shift; [ "$r" = -R ] || { set -- "$r" "$@"; r=; }
+who=$1; shift
+u=$(grep "^${who%%:*}:" "$D/etc/passwd" | cut -d: -f3)
+g=$(grep "^${who#*:}:" "$D/etc/group" | cut -d: -f3)
+exec /bin/chown $r "$u:$g" "$@"'
+shim install 'n=$#; i=0
+while [ $i -lt $n ]; do
+	a=$1; shift; i=$((i + 1))
+	case "$a" in
+	-o) set -- "$@" -o "$(grep "^$1:" "$D/etc/passwd" | cut -d: -f3)"; shift; i=$((i + 1)) ;;
+	-g) set -- "$@" -g "$(grep "^$1:" "$D/etc/group" | cut -d: -f3)"; shift; i=$((i + 1)) ;;
+	*) set -- "$@" "$a" ;;
+	esac
+done
+exec /usr/bin/install "$@"'
+# The files the doc says are in the current folder.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$W/smsd.key" -out "$W/smsd.crt" -days 2 \
+	-subj /CN=sms.example.org >/dev/null 2>&1
+awk -v dir="$T" '
+	/^    / { line = substr($0, 5)
+		if (!inb) { inb = 1; n++ }
+		out = sprintf("%s/doc-%02d.sh", dir, n)
+		for (; blanks > 0; blanks--) print "" >> out
+		print line >> out; next }
+	/^[ \t]*$/ { if (inb) blanks++; next }
+	{ inb = 0; blanks = 0 }
+' "$ROOT/docs/install.md"
+known="make dpkg-buildpackage apt systemd-sysusers systemd-tmpfiles hubctl hubd smsd kioskd chown install umask cat systemctl"
+ran=0
+for b in "$T"/doc-[0-9]*.sh; do
+	first=$(head -n 1 "$b")
+	case "$first" in
+	"[smsd]")
+		# A configuration block (tests/e2e/sms_config.sh loads it): its
+		# settings are the sample's, value for value.
+		diff=$(sed -n 's/^\([a-z_]* = [^ ]*\).*/\1/p' "$b" | while read -r l; do
+			grep -qx "$l *\(#.*\)\{0,1\}" "$ROOT/contrib/conf/smsd.conf" || echo "$l"
+		done)
+		check "install.md's smsd.conf block says what the sample sets${diff:+; not in the sample: $diff}" test -z "$diff"
+		continue
+		;;
+	KIOSK_HEADLESS=1*)
+		# Run as written (cage, Chromium) by tests/e2e/kiosk_cage.sh.
+		check "install.md: $(echo "$first" | cut -d' ' -f2) is installed" \
+			test -x "$D$(echo "$first" | cut -d' ' -f2)"
+		continue
+		;;
+	esac
+	sed -e "s|/etc/rj/|$D/etc/rj/|g" -e "s|/var/lib/rj/|$D/var/lib/rj/|g" "$b" >"$b.run"
+	bad=$(awk -v known=" $known " '
+		hd { if ($0 == "EOF") hd = 0; next }
+		/<<EOF/ { hd = 1 }
+		{ w = $1; if (index(known, " " w " ") == 0) print }
+	' "$b.run")
+	# PREFIX= names where make install puts files; DESTDIR moves them.
+	out=$(sed 's/PREFIX=[^ ]*//g' "$b.run" | grep -E "(^|[ >=])/(etc|var|usr|lib|home|root|srv)/" | grep -v '^[a-z_]* = ')
+	if [ -n "$bad$out" ]; then
+		not_ok "install.md block $(basename "$b" .sh): no stand-in runs: $bad$out"
+		continue
+	fi
+	(cd "$W" && PATH="$SHIM:$PATH" sh -e "$b.run") >"$b.log" 2>&1
+	rc=$?
+	ran=$((ran + $(grep -c . "$b")))
+	if [ "$rc" -eq 0 ]; then
+		ok "install.md: $(tr '\n' ';' <"$b" | cut -c1-100) runs"
+	else
+		not_ok "install.md: $(tr '\n' ';' <"$b") runs: $(tail -n 5 "$b.log")"
+	fi
+	# Each device's bundle travels to the device folder the doc copies
+	# it from.
+	cp "$D"/var/lib/rj/hub/devices/*.bundle "$W/" 2>/dev/null
+done
+check "install.md's commands were run ($ran lines)" test "$ran" -ge 20
+check "install.md: make install staged the same users and folders" sh -c \
+	"grep -q '^rjhub:' $X/etc/passwd && test -d $X/var/lib/rj/kiosk -a -x $X/usr/local/sbin/hubd"
+check "install.md: the hub set up as written passes hubd --check-config" grep -q 'configuration ok' "$T"/doc-*.log
+
 # Purge the hub: its configuration goes, its keys and referrals stay.
 $DPKG --purge rj-hub >"$T/purge.log" 2>&1
 check "dpkg --purge rj-hub removes hubd and /etc/rj/hubd.conf" sh -c \
