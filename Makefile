@@ -135,6 +135,7 @@ install: $(PROG_BINS) $(MAN_PAGES)
 	install -m 0755 $(BUILD)/bin/hubctl $(DESTDIR)$(PREFIX)/bin/
 	rm -rf $(DESTDIR)$(PREFIX)/share/rj/content
 	cp -R content $(DESTDIR)$(PREFIX)/share/rj/content
+	rm -f $(DESTDIR)$(PREFIX)/share/rj/content/README.md
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/rj/content
 	install -m 0644 kiosk/templates/*.html \
 		$(DESTDIR)$(PREFIX)/share/rj/kiosk/templates/

@@ -16,6 +16,8 @@ MAKE="make --no-print-directory -C $ROOT BUILD=$BUILD"
 $MAKE install PREFIX=/usr DESTDIR="$R" >"$T/install.log" 2>&1
 check "make install PREFIX=/usr DESTDIR=... succeeds" test $? -eq 0
 check "make install ran no apt-get" sh -c "! grep -q apt-get $T/install.log"
+check "make install neither depends on deps nor would run it" sh -c \
+	"! $MAKE -n install PREFIX=/usr DESTDIR=$T/dry 2>&1 | grep -q -e deps.sh -e apt-get"
 
 mode() { stat -c %a "$1" 2>/dev/null; }
 for p in usr/sbin/hubd usr/sbin/smsd usr/sbin/kioskd usr/bin/hubctl \

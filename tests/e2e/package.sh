@@ -269,7 +269,7 @@ for b in "$T"/doc-[0-9]*.sh; do
 	# PREFIX= names where make install puts files; DESTDIR moves them.
 	out=$(sed 's/PREFIX=[^ ]*//g' "$b.run" | grep -E "(^|[ >=])/(etc|var|usr|lib|home|root|srv)/" | grep -v '^[a-z_]* = ')
 	if [ -n "$bad$out" ]; then
-		not_ok "install.md block $(basename "$b" .sh): no stand-in runs: $bad$out"
+		not_ok "install.md block $(basename "$b" .sh): no stand-in runs: $(printf '%s\n%s' "$bad" "$out" | sort -u | tr '\n' ';')"
 		continue
 	fi
 	(cd "$W" && PATH="$SHIM:$PATH" sh -e "$b.run") >"$b.log" 2>&1
