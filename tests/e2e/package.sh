@@ -23,6 +23,10 @@ SRC="$T/rj"
 mkdir -p "$SRC"
 (cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null) |
 	tar -xf - -C "$SRC"
+# A developer's own build/ must survive a package build in the tree.
+mkdir -p "$SRC/build"
+: >"$SRC/build/mine"
+(cd "$SRC" && find . -mindepth 1 -maxdepth 2 | sort) >"$T/tree.before"
 start=$(date +%s)
 (cd "$SRC" && DEB_BUILD_OPTIONS="nocheck parallel=2 noautodbgsym" \
 	nice -n 10 dpkg-buildpackage -us -uc -b >"$T/build.log" 2>&1)
@@ -33,6 +37,13 @@ else
 	not_ok "dpkg-buildpackage -us -uc -b builds: $(tail -n 30 "$T/build.log")"
 	exit 1
 fi
+check "a package build leaves the tree's build/ alone" test -f "$SRC/build/mine"
+(cd "$SRC" && find . -mindepth 1 -maxdepth 2 | sort) >"$T/tree.after"
+new=$(comm -13 "$T/tree.before" "$T/tree.after" | while read -r f; do
+	[ -d "$SRC/$f" ] && f="$f/"
+	git -C "$ROOT" check-ignore -q --no-index "${f#./}" || echo "$f"
+done)
+check "what the package build leaves in the tree is ignored by git${new:+: $new}" test -z "$new"
 ARCH=$(dpkg --print-architecture)
 deb() { # $1 = package
 	case "$1" in
