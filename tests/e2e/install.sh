@@ -94,6 +94,23 @@ in_page smsd.conf.5.scd sms/smsd_main.c net/netconf.c
 in_page kioskd.conf.5.scd kiosk/kconf.c net/netconf.c
 # [hubctl] in hubd.conf: the settings hubctl's own handler reads.
 in_page hubd.conf.5.scd hub/hubctl_main.c
+# And in its sample, set or commented out with its default; the kiosk
+# has no TLS (kconf.c refuses tls_cert and tls_key).
+in_sample() { # $1 = sample, $2 = settings left out on purpose, rest = sources
+	sample=$1
+	skip=" $2 "
+	shift 2
+	missing=""
+	for n in $(for s in "$@"; do settings "$ROOT/$s"; done | sort -u); do
+		case "$skip" in *" $n "*) continue ;; esac
+		grep -q "^#\{0,1\}$n = " "$ROOT/contrib/conf/$sample" || missing="$missing $n"
+	done
+	check "contrib/conf/$sample names every setting of $*${missing:+; missing:$missing}" test -z "$missing"
+}
+in_sample hubd.conf "" hub/hubd_main.c net/netconf.c hub/hubctl_main.c
+in_sample smsd.conf "" sms/smsd_main.c net/netconf.c
+in_sample kioskd.conf "tls_cert tls_key handshake_timeout_ms tls_ticket_lifetime_s" \
+	kiosk/kconf.c net/netconf.c
 
 # The samples, loaded by the daemons. Their keys and bundles exist only
 # after set-up: make them in a scratch /var/lib/rj and /etc/rj, and point
