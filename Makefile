@@ -49,9 +49,13 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# man/NAME.N.scd (scdoc) builds to $(BUILD)/man/NAME.N.
+MAN_SRCS := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 
 
-.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install
+.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install \
+	uninstall man progs
 # Keep test and tool objects: they are not throw-away intermediates.
 .SECONDARY:
 
@@ -61,7 +65,7 @@ all: deps
 deps:
 	@./scripts/deps.sh
 
-build: $(LIB) $(PROG_BINS) $(UNIT_BINS) $(TOOL_BINS)
+build: $(LIB) $(PROG_BINS) $(UNIT_BINS) $(TOOL_BINS) $(MAN_PAGES)
 
 test: deps
 	@$(MAKE) --no-print-directory build
@@ -85,26 +89,99 @@ bench: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
 
-# Programs to PREFIX/bin, content to PREFIX/share/rj/content, the kiosk's
-# templates, static files and run-kiosk.sh to PREFIX/share/rj/kiosk, docs
-# and example service files to PREFIX/share/doc/rj (see docs/install.md).
+# make install: FHS paths under PREFIX (/usr/local, or /usr for the
+# packages), DESTDIR for staging. It installs what is built and never runs
+# apt-get (the programs and man pages are built if missing). Configuration
+# goes to /etc/rj (the commented samples, only where absent: an operator's
+# file is never overwritten), systemd units to /lib/systemd/system, the
+# sysusers.d and tmpfiles.d entries that make the system users and state
+# folders under PREFIX/lib. Installed files name final paths, never
+# DESTDIR. docs/install.md says what to run next.
 PREFIX ?= /usr/local
 DESTDIR ?=
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rj \
-		$(DESTDIR)$(PREFIX)/share/doc/rj/systemd
-	install -m 0755 $(PROG_BINS) $(DESTDIR)$(PREFIX)/bin/
-	cp -R content $(DESTDIR)$(PREFIX)/share/rj/
-	install -m 0644 README.md SECURITY.md docs/*.md \
-		$(DESTDIR)$(PREFIX)/share/doc/rj/
-	install -m 0644 contrib/systemd/*.service \
-		$(DESTDIR)$(PREFIX)/share/doc/rj/systemd/
-	install -d $(DESTDIR)$(PREFIX)/share/rj/kiosk/templates \
-		$(DESTDIR)$(PREFIX)/share/rj/kiosk/static
+UNITDIR ?= /lib/systemd/system
+SCDOC ?= scdoc
+SAMPLE_CONFS := hubd.conf smsd.conf kioskd.conf
+# docs/CONVENTIONS.md is for developers only.
+OPERATOR_DOCS := $(filter-out docs/CONVENTIONS.md,$(wildcard docs/*.md))
+ROLES := hub sms kiosk
+# Paths inside installed files follow PREFIX (the samples and units are
+# written for PREFIX=/usr).
+PREFIX_SED := -e 's|/usr/sbin/|$(PREFIX)/sbin/|g' \
+	-e 's|/usr/bin/|$(PREFIX)/bin/|g' -e 's|/usr/share/rj/|$(PREFIX)/share/rj/|g' \
+	-e 's|/usr/share/rj$$|$(PREFIX)/share/rj|g'
+
+man: $(MAN_PAGES)
+
+# What install needs, without deps (the Debian build uses it).
+progs: $(PROG_BINS) $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	@echo "  MAN $<"
+	@$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+
+install: $(PROG_BINS) $(MAN_PAGES)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/rj/kiosk/templates \
+		$(DESTDIR)$(PREFIX)/share/rj/kiosk/static \
+		$(DESTDIR)$(PREFIX)/share/doc/rj/examples \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/rj
+	install -m 0755 $(BUILD)/bin/hubd $(BUILD)/bin/smsd $(BUILD)/bin/kioskd \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BUILD)/bin/hubctl $(DESTDIR)$(PREFIX)/bin/
+	rm -rf $(DESTDIR)$(PREFIX)/share/rj/content
+	cp -R content $(DESTDIR)$(PREFIX)/share/rj/content
+	rm -f $(DESTDIR)$(PREFIX)/share/rj/content/README.md
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/rj/content
 	install -m 0644 kiosk/templates/*.html \
 		$(DESTDIR)$(PREFIX)/share/rj/kiosk/templates/
 	install -m 0644 kiosk/static/* $(DESTDIR)$(PREFIX)/share/rj/kiosk/static/
 	install -m 0755 kiosk/run-kiosk.sh $(DESTDIR)$(PREFIX)/share/rj/kiosk/
+	install -m 0644 README.md SECURITY.md $(OPERATOR_DOCS) \
+		$(DESTDIR)$(PREFIX)/share/doc/rj/
+	for f in $(SAMPLE_CONFS); do \
+		sed $(PREFIX_SED) contrib/conf/$$f \
+			>$(DESTDIR)$(PREFIX)/share/doc/rj/examples/$$f && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/share/doc/rj/examples/$$f && \
+		if [ ! -e $(DESTDIR)/etc/rj/$$f ]; then \
+			install -m 0640 $(DESTDIR)$(PREFIX)/share/doc/rj/examples/$$f \
+				$(DESTDIR)/etc/rj/$$f || exit 1; \
+		else echo "keeping $(DESTDIR)/etc/rj/$$f"; fi || exit 1; \
+	done
+	for p in $(MAN_PAGES); do \
+		n=$$(basename $$p); \
+		install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man$${n##*.}/$$n || exit 1; \
+	done
+	for u in contrib/systemd/*.service; do \
+		sed $(PREFIX_SED) $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	for r in $(ROLES); do \
+		install -m 0644 contrib/sysusers/rj-$$r.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/ && \
+		install -m 0644 contrib/tmpfiles/rj-$$r.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/ || exit 1; \
+	done
+
+# Removes what install put there, except /etc/rj (an operator's
+# configuration) and /var/lib/rj (keys and referrals): those are removed
+# by hand, on purpose.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/hubd $(DESTDIR)$(PREFIX)/sbin/smsd \
+		$(DESTDIR)$(PREFIX)/sbin/kioskd $(DESTDIR)$(PREFIX)/bin/hubctl
+	rm -rf $(DESTDIR)$(PREFIX)/share/rj $(DESTDIR)$(PREFIX)/share/doc/rj
+	for p in $(MAN_PAGES); do \
+		n=$$(basename $$p); rm -f $(DESTDIR)$(PREFIX)/share/man/man$${n##*.}/$$n; \
+	done
+	for u in contrib/systemd/*.service; do \
+		rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	done
+	for r in $(ROLES); do \
+		rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/rj-$$r.conf \
+			$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/rj-$$r.conf; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -27,14 +27,16 @@
 #include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/timefmt.h"
+#include "util/version.h"
 
 #define DEFAULT_PORT 8443
 
 static void
-usage(void)
+usage_to(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: hubctl [-d DIR] COMMAND [options]\n"
+	    "       hubctl --help | --version\n"
 	    "\n"
 	    "  init [--host NAME]... [--port N] [--content DIR] "
 	    "[--staff-dir STAFF]\n"
@@ -84,7 +86,14 @@ usage(void)
 	    "\n"
 	    "DIR defaults to $RJ_HUB_DIR, else the current directory.\n"
 	    "Commands that decrypt ask for the passphrase on the terminal, or\n"
-	    "read it from --passphrase-file FILE (mode 0600).\n");
+	    "read it from --passphrase-file FILE (mode 0600).\n"
+	    "See hubctl(1).\n");
+}
+
+static void
+usage(void)
+{
+	usage_to(stderr);
 }
 
 int
@@ -419,7 +428,10 @@ main(int argc, char **argv)
 			h.dir = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
-			usage();
+			usage_to(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("hubctl %s\n", RJ_VERSION);
 			return 0;
 		} else {
 			usage();
@@ -524,6 +536,10 @@ main(int argc, char **argv)
 	} else if (command(cmd) != NULL) {
 		rc = command(cmd)(&h, argc, argv);
 	} else {
+		/* revoke and devices are known; only their arguments were
+		 * wrong. */
+		if (strcmp(cmd, "revoke") != 0 && strcmp(cmd, "devices") != 0)
+			fprintf(stderr, "hubctl: unknown command '%s'\n", cmd);
 		usage();
 	}
 	db_close(h.db);

@@ -6,7 +6,7 @@
 # display when kioskd restarts (no error page left on screen). SIGTERM or
 # SIGINT stops both. Options, or the environment variable after each:
 #   --config FILE   KIOSK_CONFIG   default /etc/rj/kioskd.conf
-#   --kioskd PATH   KIOSKD         default PREFIX/bin/kioskd, else PATH
+#   --kioskd PATH   KIOSKD         default PREFIX/sbin/kioskd, else PATH
 #   --display-only  KIOSK_DISPLAY_ONLY=1   kioskd runs elsewhere (systemd)
 #   --user NAME     KIOSK_USER     cage and Chromium's user when run as
 #                                  root (cage refuses root); rjdisplay
@@ -41,7 +41,9 @@ done
 log() { echo "run-kiosk: $*" >&2; }
 [ -r "$CONFIG" ] || { log "cannot read $CONFIG"; exit 1; }
 if [ -z "$KIOSKD" ]; then
-	KIOSKD="$(cd "$(dirname "$0")" && pwd)/../../../bin/kioskd"
+	# Installed as PREFIX/share/rj/kiosk/run-kiosk.sh, kioskd is
+	# PREFIX/sbin/kioskd (make install, the packages).
+	KIOSKD="$(cd "$(dirname "$0")" && pwd)/../../../sbin/kioskd"
 	[ -x "$KIOSKD" ] || KIOSKD=kioskd
 fi
 

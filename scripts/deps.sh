@@ -9,7 +9,8 @@ libsodium-dev libsqlcipher-dev sqlcipher libqrencode-dev libmbedtls-dev
 libcurl4-openssl-dev libjansson-dev libinih-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev fonts-noto-core fonts-noto-ui-core libseccomp-dev
 zbar-tools curl openssl ca-certificates python3 procps kannel
-chromium cage xwayland nodejs npm libespeak-ng-dev espeak-ng-data sox"
+chromium cage xwayland nodejs npm libespeak-ng-dev espeak-ng-data sox
+scdoc man-db dpkg-dev debhelper fakeroot lintian"
 
 installed() { # $1 = package
 	case "$1" in

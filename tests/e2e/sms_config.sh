@@ -14,6 +14,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$R/etc/rj/smsd.key" -out "$R/etc/rj/smsd.crt" -days 2 \
 	-subj /CN=sms.example.org >/dev/null 2>&1
 cp "$HUB/devices/sms-gw-1.bundle" "$R/etc/rj/sms-gw-1.bundle"
+cp "$HUB/devices/sms-gw-1.bundle" "$R/var/lib/rj-sms/sms.bundle"
 umask 077
 printf 'twilio_auth_token = %s\nkannel_token = %s\njson_secret = %s\nstate_key = %s\n' \
 	"$(openssl rand -hex 16)" "$(openssl rand -hex 16)" \
@@ -38,7 +39,9 @@ for b in "$T"/block-*.txt; do
 	found=$((found + 1))
 	c="$T/smsd-doc-$found.conf"
 	sed -e "s|/usr/local/share/rj/content|$ROOT/content|" \
-		-e "s|/etc/rj/|$R/etc/rj/|" -e "s|/var/lib/rj-sms/|$R/var/lib/rj-sms/|" "$b" >"$c"
+		-e "s|/usr/share/rj/content|$ROOT/content|" \
+		-e "s|/etc/rj/|$R/etc/rj/|" -e "s|/var/lib/rj-sms/|$R/var/lib/rj-sms/|" \
+		-e "s|/var/lib/rj/sms/|$R/var/lib/rj-sms/|" "$b" >"$c"
 	if "$BIN/smsd" --check-config "$c" >"$c.out" 2>&1; then
 		ok "documented smsd.conf block $found loads with --check-config"
 	else
