@@ -76,17 +76,21 @@ conf_handler(
 static int
 load_conf(const char *path, struct hubd_conf *c)
 {
+	static const char *const sections[] = {"hubd", "hubctl", NULL};
+	int need = 0;
+
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
 	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
-	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
+	if (conf_parse_sections(path, sections, conf_handler, c, &c->bad) != 0)
 		return -1;
-	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
-	    c->inbox_key[0] == '\0') {
-		log_err("%s: sign_key, inbox and inbox_key are required", path);
-		return -1;
-	}
-	return netconf_check(&c->net, path);
+	need |= conf_need(path, "hubd", "sign_key", c->sign_key,
+	    "the hub's signing key (hub.sign.key, made by hubctl init)");
+	need |= conf_need(path, "hubd", "inbox", c->inbox,
+	    "the inbox database (inbox.db in the hub folder)");
+	need |= conf_need(path, "hubd", "inbox_key", c->inbox_key,
+	    "the inbox's key file (inbox.key in the hub folder)");
+	return need != 0 ? -1 : netconf_check(&c->net, path);
 }
 
 static int

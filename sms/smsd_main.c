@@ -158,6 +158,9 @@ url_ok(const char *u)
 	return 1;
 }
 
+static const char *const smsd_sections[] = {
+    "smsd", "twilio", "kannel", "json", NULL};
+
 static int
 load_conf(const char *path, struct smsd_conf *c)
 {
@@ -166,16 +169,20 @@ load_conf(const char *path, struct smsd_conf *c)
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");
-	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
+	if (conf_parse_sections(
+		path, smsd_sections, conf_handler, c, &c->bad) != 0)
 		return -1;
-	if (c->bundle[0] == '\0' || c->database[0] == '\0' ||
-	    c->database_key[0] == '\0' || c->secrets[0] == '\0' ||
-	    c->content[0] == '\0') {
-		log_err("%s: device_bundle, database, database_key, secrets "
-			"and content are required",
-		    path);
+	if ((conf_need(path, "smsd", "device_bundle", c->bundle,
+		 "the file hubctl enroll wrote") |
+		conf_need(path, "smsd", "database", c->database,
+		    "a path (created on first start)") |
+		conf_need(path, "smsd", "database_key", c->database_key,
+		    "a path (created with the database)") |
+		conf_need(path, "smsd", "secrets", c->secrets,
+		    "the provider secrets file (docs/sms.md)") |
+		conf_need(path, "smsd", "content", c->content,
+		    "the content/ folder")) != 0)
 		return -1;
-	}
 	if (netconf_check(&c->net, path) != 0)
 		return -1;
 	if (!c->twilio && !c->kannel && !c->json) {
