@@ -17,6 +17,7 @@
 #include "crypto/secmem.h"
 #include "crypto/sig.h"
 #include "hub/hubd.h"
+#include "hub/hubd_heartbeat.h"
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
@@ -194,6 +195,8 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 		}
 		return post_envelope(hd, req, resp);
 	}
+	if (strcmp(req->path, "/v1/heartbeat") == 0)
+		return hubd_heartbeat(hd, req, resp);
 	if (strcmp(req->path, "/v1/staff/pull") == 0 ||
 	    strcmp(req->path, "/v1/staff/ack") == 0)
 		return hubd_staff_request(hd, req, resp);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kiosk/kconf.h"
+#include "net/heartbeat.h"
 #include "util/conf.h"
 #include "util/log.h"
 
@@ -60,6 +61,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	else if (IS("idle_warning_seconds"))
 		rc = conf_int(
 		    &c->idle_warning_s, value, IDLE_WARN_MIN, IDLE_WARN_MAX);
+	else if (IS("heartbeat_seconds"))
+		rc = conf_int(&c->heartbeat_s, value, 1, HEARTBEAT_MAX_S);
 	else if (IS("idle_grace_seconds"))
 		rc = conf_int(
 		    &c->idle_grace_s, value, IDLE_GRACE_MIN, IDLE_GRACE_MAX);
@@ -135,6 +138,7 @@ kconf_load(const char *path, struct kconf *c)
 	c->paper_width = 384;
 	c->idle_warning_s = 90;
 	c->idle_grace_s = 30;
+	c->heartbeat_s = HEARTBEAT_DEFAULT_S;
 	if (conf_parse_sections(path, kconf_sections, handler, c, &c->bad) != 0)
 		bad = 1;
 #define NEED(f, n)                                                             \

@@ -17,6 +17,7 @@
 #include "kiosk/kconf.h"
 #include "kiosk/kiosk.h"
 #include "net/forwarder.h"
+#include "net/heartbeat.h"
 #include "net/server.h"
 #include "store/dbkey.h"
 #include "store/schema.h"
@@ -135,6 +136,7 @@ main(int argc, char **argv)
 	struct daemon_opts opts;
 	const char *config;
 	uint8_t *dbkey = NULL;
+	struct heartbeat *hb = NULL;
 	int rc = 1, c;
 
 	/* One visitor at a time, every request under one lock: one malloc
@@ -187,6 +189,8 @@ main(int argc, char **argv)
 	fc.connect_timeout_ms = 5000;
 	fc.total_timeout_ms = 20000;
 	kd.fw = forwarder_new(&fc);
+	hb = heartbeat_new(&(struct heartbeat_config){
+	    conf.database, dbkey, b, "kiosk", conf.heartbeat_s, conf.printer});
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (kd.fw == NULL)
@@ -201,6 +205,8 @@ main(int argc, char **argv)
 		goto out;
 	if (forwarder_start(kd.fw) != 0)
 		goto out;
+	if (hb == NULL || heartbeat_start(hb) != 0)
+		goto out;
 	if (periodic_start(&ticker, TICK_MS, tick, &kd) != 0)
 		goto out;
 	if (daemon_signals_start(&sigs, on_signal, &kd) != 0)
@@ -214,6 +220,7 @@ main(int argc, char **argv)
 out:
 	daemon_signals_stop(&sigs);
 	periodic_stop(&ticker);
+	heartbeat_free(hb);
 	forwarder_free(kd.fw);
 	server_free(kd.srv);
 	kiosk_free(kd.k);

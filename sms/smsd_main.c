@@ -19,6 +19,7 @@
 #include "crypto/keys.h"
 #include "crypto/secmem.h"
 #include "net/forwarder.h"
+#include "net/heartbeat.h"
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
@@ -57,6 +58,7 @@ struct smsd_conf {
 	int link_keep_days;
 	int sender_max;
 	int global_max;
+	int heartbeat_s;
 	/* Providers: enabled flags and their settings. */
 	int twilio, kannel, json;
 	char twilio_url[CONF_STR];
@@ -121,6 +123,8 @@ conf_handler(
 		rc = conf_int(&c->sender_max, value, 1, 100000);
 	else if (IS("smsd", "global_max_per_minute"))
 		rc = conf_int(&c->global_max, value, 1, 1000000);
+	else if (IS("smsd", "heartbeat_seconds"))
+		rc = conf_int(&c->heartbeat_s, value, 1, HEARTBEAT_MAX_S);
 	else if (IS("twilio", "enabled"))
 		rc = conf_bool(&c->twilio, value);
 	else if (IS("twilio", "public_url"))
@@ -169,6 +173,7 @@ load_conf(const char *path, struct smsd_conf *c)
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");
+	c->heartbeat_s = HEARTBEAT_DEFAULT_S;
 	if (conf_parse_sections(
 		path, smsd_sections, conf_handler, c, &c->bad) != 0)
 		return -1;
@@ -441,6 +446,7 @@ main(int argc, char **argv)
 	const char *config, *allow[SMS_MAX_ALLOW];
 	uint8_t *dbkey = NULL, *state_key = NULL;
 	struct periodic purger;
+	struct heartbeat *hb = NULL;
 	int rc = 1, c, have_content = 0;
 
 	log_init("smsd");
@@ -550,9 +556,13 @@ main(int argc, char **argv)
 	fc.connect_timeout_ms = 5000;
 	fc.total_timeout_ms = 20000;
 	sd.fw = forwarder_new(&fc);
+	hb = heartbeat_new(&(struct heartbeat_config){
+	    conf.database, dbkey, b, "sms", conf.heartbeat_s, NULL});
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (sd.fw == NULL || forwarder_start(sd.fw) != 0)
+		goto out;
+	if (hb == NULL || heartbeat_start(hb) != 0)
 		goto out;
 	if (periodic_start(&purger, PURGE_EVERY_MS, purge, &sd) != 0)
 		goto out;
@@ -567,6 +577,7 @@ main(int argc, char **argv)
 out:
 	daemon_signals_stop(&sigs);
 	periodic_stop(&purger);
+	heartbeat_free(hb);
 	forwarder_free(sd.fw);
 	server_free(sd.srv);
 	dialog_free(sd.dialog);
