@@ -60,6 +60,9 @@ usage(void)
 	    "                        seen, its figures; flags silent or\n"
 	    "                        unhealthy ones\n"
 	    "  stats                 envelopes by day, channel and device\n"
+	    "  doctor [--passphrase-file FILE]\n"
+	    "                        check DIR (a hub or staff folder): one\n"
+	    "                        line a problem, exit 1 if any\n"
 	    "  list                  referrals: reference, channel, received,\n"
 	    "                        spoke, status (no personal data)\n"
 	    "  show REF              one referral, decrypted\n"
@@ -374,6 +377,7 @@ static const struct {
     {"pull", hubctl_pull},
     {"devices", hubctl_devices},
     {"stats", hubctl_stats},
+    {"doctor", hubctl_doctor},
 };
 
 static int (*command(const char *name))(struct hubctl *, int, char **)

@@ -17,6 +17,7 @@
 #include "crypto/secmem.h"
 #include "crypto/sig.h"
 #include "hub/hubd.h"
+#include "hub/hubcheck.h"
 #include "hub/hubd_heartbeat.h"
 #include "net/http.h"
 #include "net/netconf.h"
@@ -214,32 +215,26 @@ static const char hubd_about[] =
     "The hub queue (see docs/hub.md and hubd(8)). --check-config reads\n"
     "FILE and the keys it names, reports every mistake, and exits.\n";
 
-/* Everything --check-config can prove without starting or creating. */
+/* Everything --check-config can prove without starting or creating
+ * (hub/hubcheck.c). */
 static int
 check_config(const char *path)
 {
 	struct hubd_conf conf;
-	uint8_t *sk = NULL, *dbkey = NULL;
-	int bad = 0;
+	struct check c = {0, 0};
 
-	if (load_conf(path, &conf) != 0)
-		return 1;
-	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	dbkey = sodium_malloc(DB_KEY_LEN);
-	if (sk == NULL || dbkey == NULL) {
-		log_err("out of locked memory");
-		bad = 1;
-	} else if (keys_load(conf.sign_key, KEYS_SIGN_SECRET, sk,
-		       crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
-		   keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN,
-		       NULL, 0) != 0)
-		bad = 1;
-	if (!bad)
-		printf("%s: configuration ok: listen %s port %d, inbox %s\n",
-		    path, conf.net.listen, conf.net.port, conf.inbox);
-	sodium_free(sk);
-	sodium_free(dbkey);
-	return bad ? 1 : 0;
+	if (load_conf(path, &conf) != 0) {
+		check_error(&c,
+		    "configuration %s: the lines above say what is wrong; "
+		    "fix them and run this again",
+		    path);
+		return check_done(&c, "hubd");
+	}
+	check_ok(&c, "configuration %s", path);
+	hubcheck_server(
+	    &c, &(struct hubcheck_in){conf.sign_key, conf.inbox, conf.inbox_key,
+		    conf.net.tls_cert, conf.net.tls_key, conf.net.user});
+	return check_done(&c, "hubd");
 }
 
 static void

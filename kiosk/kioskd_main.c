@@ -16,6 +16,7 @@
 #include "crypto/secmem.h"
 #include "kiosk/kconf.h"
 #include "kiosk/kiosk.h"
+#include "kiosk/kioskd_check.h"
 #include "net/forwarder.h"
 #include "net/heartbeat.h"
 #include "net/server.h"
@@ -99,7 +100,7 @@ check_config(const char *path)
 	struct kiosk_config kc;
 	struct kiosk *k = NULL;
 	struct bundle *b = NULL;
-	int rc = 1, bad = 0;
+	int bad = 0;
 
 	if (kconf_load(path, &conf) != 0)
 		bad = 1;
@@ -111,14 +112,18 @@ check_config(const char *path)
 		if ((k = kiosk_new(&kc)) == NULL)
 			bad = 1;
 	}
-	if (!bad) {
+	if (!bad)
 		printf("%s: configuration ok (venue %s, %zu languages)\n", path,
 		    conf.venue_code, k->nlangs);
-		rc = 0;
-	}
 	kiosk_free(k);
 	bundle_free(b);
-	return rc;
+	return kioskd_check(path, !bad,
+	    conf.bundle[0] == '\0'
+		? NULL
+		: &(struct devcheck_in){conf.bundle, conf.database,
+		      conf.database_key, "kiosk", conf.heartbeat_s,
+		      conf.printer[0] != '\0' ? conf.printer : NULL,
+		      conf.net.user});
 }
 
 int

@@ -55,8 +55,10 @@ heartbeat_new(const struct heartbeat_config *cfg)
 	snprintf(hb->role, sizeof(hb->role), "%s", cfg->role);
 	hb->interval_s = cfg->interval_s;
 	hb->printer = cfg->printer;
-	hb->db = db_open(cfg->db_path, cfg->db_key, &schema_device);
-	if (hb->db == NULL)
+	/* No database yet (a check before the first start): nothing
+	 * queued, and nothing is created. */
+	if (cfg->db_path != NULL && (hb->db = db_open(cfg->db_path, cfg->db_key,
+					 &schema_device)) == NULL)
 		goto fail;
 	hb->client = client_new_pem(cfg->bundle->hub_url, cfg->bundle->hub_cert,
 	    cfg->bundle->hub_pin, CONNECT_TIMEOUT_MS, TOTAL_TIMEOUT_MS);
@@ -99,7 +101,7 @@ heartbeat_send(struct heartbeat *hb, struct heartbeat_answer *ans)
 	if (hb->printer != NULL)
 		snprintf(
 		    f.printer, sizeof(f.printer), "%s", prprobe(hb->printer));
-	if (outbox_count(hb->db, &f.outbox, &f.dead) != 0)
+	if (hb->db != NULL && outbox_count(hb->db, &f.outbox, &f.dead) != 0)
 		return -1;
 	/* The hub refuses one no newer than the last, so a clock stepped
 	 * back a little does not silence the device. */

@@ -17,7 +17,7 @@
 #define HEARTBEAT_MAX_S 86400
 
 struct heartbeat_config {
-	const char *db_path;
+	const char *db_path; /* NULL: no outbox yet, counts are 0 */
 	const uint8_t *db_key; /* DB_KEY_LEN bytes; used at once, not kept */
 	const struct bundle *bundle; /* must outlive the heartbeat */
 	const char *role; /* "kiosk", "sms" */

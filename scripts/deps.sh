@@ -10,6 +10,9 @@ libcurl4-openssl-dev libjansson-dev libinih-dev libcmocka-dev
 libpango1.0-dev libcairo2-dev fonts-noto-core fonts-noto-ui-core libseccomp-dev
 zbar-tools curl openssl ca-certificates python3 procps kannel
 chromium cage xwayland nodejs npm libespeak-ng-dev espeak-ng-data sox"
+# graphviz: docs/dataflow.svg from docs/dataflow.dot; faketime: the
+# doctor's tests of certificate expiry and clock skew.
+PKGS="$PKGS graphviz faketime"
 
 installed() { # $1 = package
 	case "$1" in

@@ -28,6 +28,7 @@
 #include "sms/provider.h"
 #include "store/sealer.h"
 #include "sms/secrets.h"
+#include "sms/smsd_check.h"
 #include "store/dbkey.h"
 #include "store/schema.h"
 #include "util/conf.h"
@@ -376,7 +377,8 @@ check_config(const char *path)
 	int bad = 0, have_content = 0;
 
 	if (load_conf(path, &conf) != 0)
-		return 1;
+		return smsd_check(
+		    &(struct smsd_check_in){path, 0, "", "", {0}});
 	enabled[0] = conf.twilio;
 	enabled[1] = conf.kannel;
 	enabled[2] = conf.json;
@@ -425,7 +427,10 @@ check_config(const char *path)
 	bundle_free(b);
 	secrets_free(secrets);
 	sodium_free(key);
-	return bad ? 1 : 0;
+	return smsd_check(&(struct smsd_check_in){path, !bad, conf.net.tls_cert,
+	    conf.net.tls_key,
+	    {conf.bundle, conf.database, conf.database_key, "sms",
+		conf.heartbeat_s, NULL, conf.net.user}});
 }
 
 int

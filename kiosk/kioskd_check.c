@@ -1,0 +1,21 @@
+#include <stddef.h>
+
+#include "kiosk/kioskd_check.h"
+
+int
+kioskd_check(const char *path, int config_ok, const struct devcheck_in *dev)
+{
+	struct check c = {0, 0};
+
+	if (config_ok)
+		check_ok(&c, "configuration %s", path);
+	else
+		check_error(&c,
+		    "configuration %s: the lines above say what is wrong; "
+		    "fix them and run this again",
+		    path);
+	/* Without a bundle there is no device to check. */
+	if (dev != NULL)
+		devcheck_run(&c, dev);
+	return check_done(&c, "kioskd");
+}
