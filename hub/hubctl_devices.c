@@ -12,7 +12,6 @@
 struct devices_run {
 	struct db *db;
 	int64_t now;
-	int flagged;
 };
 
 static void
@@ -45,7 +44,6 @@ show_device(void *arg, const struct inbox_device *d)
 	}
 	if (found == 1) {
 		printf("%-20s never seen (no heartbeat yet)\n", d->name);
-		r->flagged = 1;
 		return 0;
 	}
 	if (timefmt_iso(s.seen_at, seen, sizeof(seen)) != 0)
@@ -73,8 +71,6 @@ show_device(void *arg, const struct inbox_device *d)
 	    d->name, s.f.role, seen, (long long)s.f.outbox, (long long)s.f.dead,
 	    s.f.printer[0] != '\0' ? s.f.printer : "-", s.f.version,
 	    notes[0] != '\0' ? "  ! " : "", notes);
-	if (notes[0] != '\0')
-		r->flagged = 1;
 	return 0;
 }
 
@@ -90,7 +86,7 @@ hubctl_devices(struct hubctl *h, int argc, char **argv)
 	}
 	if (hubctl_open_db(h) != 0)
 		return 1;
-	r = (struct devices_run){h->db, db_now_ms(), 0};
+	r = (struct devices_run){h->db, db_now_ms()};
 	if (inbox_device_each(h->db, show_device, &r) != 0)
 		return 1;
 	return 0;
@@ -98,19 +94,21 @@ hubctl_devices(struct hubctl *h, int argc, char **argv)
 
 /*
  * Counts from what the inbox knows unsealed (which device, what kind,
- * when received) and the channel each device reports in its heartbeat:
- * no envelope is opened, so no passphrase is needed and nothing about a
- * person can show.
+ * when received) and the channel: the one each device names in its
+ * heartbeat (the server), else the referral index's (the staff machine,
+ * filled when it opened them). No envelope is opened here, so no
+ * passphrase is needed and nothing about a person can show.
  */
 int
 hubctl_stats(struct hubctl *h, int argc, char **argv)
 {
 	static const char sql[] =
 	    "SELECT date(e.received_at / 1000, 'unixepoch'),"
-	    " COALESCE(s.role, '-'), COALESCE(d.name, '-'),"
+	    " COALESCE(s.role, r.channel, '-'), COALESCE(d.name, '-'),"
 	    " sum(e.kind = 1), sum(e.kind = 2), sum(e.kind = 3)"
 	    " FROM envelopes e LEFT JOIN devices d USING (device_id)"
 	    " LEFT JOIN device_state s USING (device_id)"
+	    " LEFT JOIN referrals r ON r.envelope_id = e.envelope_id"
 	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
 	sqlite3_stmt *st = NULL;
 	long long tot[3] = {0, 0, 0};
