@@ -73,6 +73,41 @@ check "a replayed heartbeat is refused" sh -c \
 check "garbage is refused" sh -c "curl -s -o /dev/null -w '%{http_code}' \
 	--cacert $HUB/tls.crt -H 'Content-Type: application/octet-stream' \
 	--data-binary 'RJH1 not a heartbeat' $HUB_URL/v1/heartbeat | grep -q 400"
+# Idle and slow clients (20 TLS connections saying nothing, 5 sending a
+# heartbeat a byte at a time) do not keep a device's heartbeat out; a
+# burst of heartbeats at once is answered, each 200 or refused as stale.
+python3 - "$HUB_PORT" "$HUB/tls.crt" "$T/crowd.ready" <<'PY' &
+import socket, ssl, sys, time
+port, ca, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return ctx.wrap_socket(s, server_hostname="127.0.0.1")
+idle = [conn() for _ in range(20)]
+slow = [conn() for _ in range(5)]
+open(ready, "w").close()
+msg = b"POST /v1/heartbeat HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n"
+for i in range(3):
+    for s in slow:
+        try:
+            s.send(msg[i:i + 1])
+        except OSError:
+            pass
+    time.sleep(1)
+PY
+CROWD=$!
+i=0
+while [ $i -lt 100 ] && [ ! -e "$T/crowd.ready" ]; do sleep 0.1; i=$((i + 1)); done
+check "with idle and slow clients held open, a heartbeat is still taken" sh -c \
+	"test \"\$(timeout 10 $TOOLS/hbsend $HUB/devices/sms-1.bundle good)\" = 200"
+for n in 1 2 3 4 5 6 7 8; do
+	timeout 10 "$TOOLS/hbsend" "$HUB/devices/sms-1.bundle" good >"$T/burst.$n" 2>&1 &
+done
+wait $CROWD 2>/dev/null
+sleep 1
+check "a burst of 8 heartbeats at once: each answered 200 or 409 (stale)" sh -c \
+	"cat $T/burst.* | grep -c -E '^(200|409)\$' | grep -qx 8"
 $HUBCTL revoke sms-1 >/dev/null 2>&1
 check "a revoked device's heartbeat is refused" sh -c \
 	"test \"\$($TOOLS/hbsend $HUB/devices/sms-1.bundle good)\" = 403"
