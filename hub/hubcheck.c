@@ -53,7 +53,8 @@ check_owner(struct check *c, const char *inbox, const char *user)
 		    user, user);
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s", inbox);
+	if (snprintf(dir, sizeof(dir), "%s", inbox) >= (int)sizeof(dir))
+		return;
 	if (stat(dirname(dir), &st) != 0 || st.st_uid != pw->pw_uid) {
 		check_error(c,
 		    "the inbox's folder %s is not owned by %s, whom hubd runs "

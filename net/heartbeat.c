@@ -11,6 +11,7 @@
 #include "receipt/prprobe.h"
 #include "store/outbox.h"
 #include "store/schema.h"
+#include "util/conf.h"
 #include "util/log.h"
 #include "util/version.h"
 
@@ -20,6 +21,8 @@
 #define CONNECT_TIMEOUT_MS 3000
 #define TOTAL_TIMEOUT_MS 5000
 #define ANSWER_MAX 512
+
+_Static_assert(sizeof(RJ_VERSION) <= HBEAT_WORD_MAX, "version fits");
 
 struct heartbeat {
 	const struct bundle *bundle;
@@ -52,7 +55,10 @@ heartbeat_new(const struct heartbeat_config *cfg)
 		return NULL;
 	}
 	hb->bundle = cfg->bundle;
-	snprintf(hb->role, sizeof(hb->role), "%s", cfg->role);
+	if (conf_str(hb->role, sizeof(hb->role), cfg->role) != 0) {
+		log_err("heartbeat: role too long");
+		goto fail;
+	}
 	hb->interval_s = cfg->interval_s;
 	hb->printer = cfg->printer;
 	/* No database yet (a check before the first start): nothing
@@ -95,12 +101,12 @@ heartbeat_send(struct heartbeat *hb, struct heartbeat_answer *ans)
 
 	memset(ans, 0, sizeof(*ans));
 	memset(&f, 0, sizeof(f));
-	snprintf(f.role, sizeof(f.role), "%s", hb->role);
-	snprintf(f.version, sizeof(f.version), "%s", RJ_VERSION);
+	memcpy(f.role, hb->role, sizeof(f.role));
+	memcpy(f.version, RJ_VERSION, sizeof(RJ_VERSION));
 	f.interval_s = hb->interval_s;
-	if (hb->printer != NULL)
-		snprintf(
-		    f.printer, sizeof(f.printer), "%s", prprobe(hb->printer));
+	if (hb->printer != NULL &&
+	    conf_str(f.printer, sizeof(f.printer), prprobe(hb->printer)) != 0)
+		return -1;
 	if (hb->db != NULL && outbox_count(hb->db, &f.outbox, &f.dead) != 0)
 		return -1;
 	/* The hub refuses one no newer than the last, so a clock stepped
