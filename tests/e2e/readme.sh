@@ -51,6 +51,8 @@ after=$(cd "$ROOT" && git status --porcelain --untracked-files=all | sort)
 check "nothing was written into the source folder" test "$before" = "$after"
 check "the checks said ready" sh -c \
 	"grep -q '^hubd: ready' $T/out && grep -q '^kioskd: ready' $T/out && grep -q '^smsd: ready' $T/out"
+check "hubctl doctor found both folders ready, the passphrase checked" sh -c \
+	"test \$(grep -c '^hubctl doctor: ready' $T/out) -eq 2 && grep -q 'the passphrase opens the opening key' $T/out"
 check "the hub answered its health check" grep -q '"status":"ok"' "$T/out"
 n=$(grep -c '^[0-9A-Z]\{4\}-[0-9A-Z]\{4\}-' "$T/out")
 check "the staff machine listed the device's referral, then the texted one too ($n lines)" \
