@@ -41,7 +41,15 @@ devstate_record(
 	found = last_sent(db, id, &prev);
 	if (found < 0)
 		goto out;
-	if (found == 0 && s->sent_at <= prev) {
+	/*
+	 * Not newer than the last one kept: a replay, unless it is fresh by
+	 * the hub's clock (a device whose clock was set back after a restart
+	 * must not look silent until its clock catches up).
+	 */
+	if (found == 0 && s->sent_at <= prev &&
+	    (s->sent_at == prev ||
+		s->sent_at < s->seen_at - DEVSTATE_FRESH_MS ||
+		s->sent_at > s->seen_at + DEVSTATE_FRESH_MS)) {
 		rc = DEVSTATE_STALE;
 		goto out;
 	}

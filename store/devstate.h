@@ -20,6 +20,8 @@ struct devstate {
 
 #define DEVSTATE_STORED 0
 #define DEVSTATE_STALE 1 /* not newer than the last one: a replay */
+/* An older one is still taken within this much of the hub's clock. */
+#define DEVSTATE_FRESH_MS (5 * 60 * 1000)
 
 /* DEVSTATE_STORED, DEVSTATE_STALE, or -1. */
 int devstate_record(

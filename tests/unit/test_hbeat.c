@@ -169,7 +169,8 @@ hub_keeps_newer_only(void **state)
 	snprintf(s.f.printer, sizeof(s.f.printer), "ok");
 	s.f.interval_s = 300;
 	s.f.dead = 2;
-	s.seen_at = 1000;
+	/* The hub's clock far from the device's: only newer is taken. */
+	s.seen_at = 100000000;
 	s.sent_at = 900;
 	assert_int_equal(
 	    devstate_record(db, dev.device_id, &s), DEVSTATE_STORED);
@@ -181,7 +182,7 @@ hub_keeps_newer_only(void **state)
 	    devstate_record(db, dev.device_id, &s), DEVSTATE_STALE);
 	assert_int_equal(devstate_get(db, dev.device_id, &got), 0);
 	assert_true(
-	    got.f.dead == 2 && got.sent_at == 900 && got.seen_at == 1000);
+	    got.f.dead == 2 && got.sent_at == 900 && got.seen_at == 100000000);
 	s.sent_at = 901;
 	assert_int_equal(
 	    devstate_record(db, dev.device_id, &s), DEVSTATE_STORED);
@@ -189,6 +190,20 @@ hub_keeps_newer_only(void **state)
 	assert_true(got.f.dead == 0 && got.sent_at == 901);
 	assert_string_equal(got.f.role, "kiosk");
 	assert_int_equal(got.f.interval_s, 300);
+	/* A device clock set back: older than the last, but fresh by the
+	 * hub's clock, so taken; the very same time again is not. */
+	s.sent_at = s.seen_at - 1000;
+	assert_int_equal(
+	    devstate_record(db, dev.device_id, &s), DEVSTATE_STORED);
+	s.seen_at += 60000;
+	s.sent_at -= 10;
+	s.f.dead = 5;
+	assert_int_equal(
+	    devstate_record(db, dev.device_id, &s), DEVSTATE_STORED);
+	assert_int_equal(
+	    devstate_record(db, dev.device_id, &s), DEVSTATE_STALE);
+	assert_int_equal(devstate_get(db, dev.device_id, &got), 0);
+	assert_true(got.f.dead == 5);
 	db_close(db);
 	testutil_rmdir(dir);
 }
