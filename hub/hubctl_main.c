@@ -21,6 +21,7 @@
 #include "crypto/secmem.h"
 #include "crypto/tlscert.h"
 #include "hub/hubctl.h"
+#include "hub/hubctl_ops.h"
 #include "store/inbox.h"
 #include "store/schema.h"
 #include "util/file.h"
@@ -57,7 +58,13 @@ usage_to(FILE *f)
 	    "                        device bundle (mode 0600)\n"
 	    "  revoke NAME           refuse that device's envelopes from now "
 	    "on\n"
-	    "  devices               list enrolled devices\n"
+	    "  devices               enrolled devices, when each was last\n"
+	    "                        seen, its figures; flags silent or\n"
+	    "                        unhealthy ones\n"
+	    "  stats                 envelopes by day, channel and device\n"
+	    "  doctor [--passphrase-file FILE]\n"
+	    "                        check DIR (a hub or staff folder): one\n"
+	    "                        line a problem, exit 1 if any\n"
 	    "  list                  referrals: reference, channel, received,\n"
 	    "                        spoke, status (no personal data)\n"
 	    "  show REF              one referral, decrypted\n"
@@ -335,24 +342,6 @@ out:
 	return rc;
 }
 
-static int
-print_device(void *arg, const struct inbox_device *d)
-{
-	char idhex[33], when[TIMEFMT_ISO_LEN], rev[TIMEFMT_ISO_LEN];
-
-	(void)arg;
-	envelope_id_hex(idhex, d->device_id);
-	if (timefmt_iso(d->enrolled_at, when, sizeof(when)) != 0)
-		snprintf(when, sizeof(when), "?");
-	if (d->revoked_at != 0 &&
-	    timefmt_iso(d->revoked_at, rev, sizeof(rev)) != 0)
-		snprintf(rev, sizeof(rev), "?");
-	printf("%-24s %s  enrolled %s  %s%s\n", d->name, idhex, when,
-	    d->revoked_at != 0 ? "REVOKED " : "active",
-	    d->revoked_at != 0 ? rev : "");
-	return 0;
-}
-
 enum {
 	OPT_HOST = 1000,
 	OPT_PORT,
@@ -395,6 +384,9 @@ static const struct {
     {"overdue", hubctl_overdue},
     {"report", hubctl_report},
     {"pull", hubctl_pull},
+    {"devices", hubctl_devices},
+    {"stats", hubctl_stats},
+    {"doctor", hubctl_doctor},
 };
 
 static int (*command(const char *name))(struct hubctl *, int, char **)
@@ -528,11 +520,6 @@ main(int argc, char **argv)
 			    argv[1]);
 			rc = 0;
 		}
-	} else if (strcmp(cmd, "devices") == 0 && argc == 1) {
-		rc = 1;
-		if (hubctl_open_db(&h) == 0 &&
-		    inbox_device_each(h.db, print_device, NULL) == 0)
-			rc = 0;
 	} else if (command(cmd) != NULL) {
 		rc = command(cmd)(&h, argc, argv);
 	} else {

@@ -18,6 +18,8 @@
 #include "crypto/sig.h"
 #include "crypto/tlscert.h"
 #include "hub/hubd.h"
+#include "hub/hubcheck.h"
+#include "hub/hubd_heartbeat.h"
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
@@ -79,18 +81,22 @@ conf_handler(
 static int
 load_conf(const char *path, struct hubd_conf *c)
 {
+	static const char *const sections[] = {"hubd", "hubctl", NULL};
+	int need = 0;
+
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
 	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
 	admit_conf_defaults(&c->admit);
-	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
+	if (conf_parse_sections(path, sections, conf_handler, c, &c->bad) != 0)
 		return -1;
-	if (c->sign_key[0] == '\0' || c->inbox[0] == '\0' ||
-	    c->inbox_key[0] == '\0') {
-		log_err("%s: sign_key, inbox and inbox_key are required", path);
-		return -1;
-	}
-	return netconf_check(&c->net, path);
+	need |= conf_need(path, "hubd", "sign_key", c->sign_key,
+	    "the hub's signing key (hub.sign.key, made by hubctl init)");
+	need |= conf_need(path, "hubd", "inbox", c->inbox,
+	    "the inbox database (inbox.db in the hub folder)");
+	need |= conf_need(path, "hubd", "inbox_key", c->inbox_key,
+	    "the inbox's key file (inbox.key in the hub folder)");
+	return need != 0 ? -1 : netconf_check(&c->net, path);
 }
 
 static int
@@ -198,6 +204,8 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 		}
 		return post_envelope(hd, req, resp);
 	}
+	if (strcmp(req->path, "/v1/heartbeat") == 0)
+		return hubd_heartbeat(hd, req, resp);
 	if (strcmp(req->path, "/v1/staff/pull") == 0 ||
 	    strcmp(req->path, "/v1/staff/ack") == 0)
 		return hubd_staff_request(hd, req, resp);
@@ -215,39 +223,31 @@ static const char hubd_about[] =
     "The hub queue (see docs/hub.md and hubd(8)). --check-config reads\n"
     "FILE and the keys it names, reports every mistake, and exits.\n";
 
-/* Everything --check-config can prove without starting or creating. */
+/* Everything --check-config can prove without starting or creating
+ * (hub/hubcheck.c). */
 static int
 check_config(const char *path)
 {
 	struct hubd_conf conf;
-	uint8_t *sk = NULL, *dbkey = NULL;
-	int bad = 0;
+	struct check c = {0, 0};
 
-	if (load_conf(path, &conf) != 0)
-		return 1;
-	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	dbkey = sodium_malloc(DB_KEY_LEN);
-	if (sk == NULL || dbkey == NULL) {
-		log_err("out of locked memory");
-		bad = 1;
-	} else if (keys_load(conf.sign_key, KEYS_SIGN_SECRET, sk,
-		       crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
-		   keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN,
-		       NULL, 0) != 0)
-		bad = 1;
-	if (conf.net.tls_cert[0] != '\0' &&
-	    tlscert_check(conf.net.tls_key, conf.net.tls_cert, 1) != 0)
-		bad = 1;
-	if (!bad)
-		printf("%s: configuration ok: listen %s port %d, inbox %s, "
-		       "max_age_days %d, clock_skew_s %d, quota_per_minute "
-		       "%d, quota_mib %d\n",
-		    path, conf.net.listen, conf.net.port, conf.inbox,
-		    conf.admit.max_age_days, conf.admit.clock_skew_s,
-		    conf.admit.per_minute, conf.admit.quota_mib);
-	sodium_free(sk);
-	sodium_free(dbkey);
-	return bad ? 1 : 0;
+	if (load_conf(path, &conf) != 0) {
+		check_error(&c,
+		    "configuration %s: the lines above say what is wrong; "
+		    "fix them and run this again",
+		    path);
+		return check_done(&c, "hubd");
+	}
+	check_ok(&c,
+	    "configuration %s: listen %s port %d, inbox %s, max_age_days %d, "
+	    "clock_skew_s %d, quota_per_minute %d, quota_mib %d",
+	    path, conf.net.listen, conf.net.port, conf.inbox,
+	    conf.admit.max_age_days, conf.admit.clock_skew_s,
+	    conf.admit.per_minute, conf.admit.quota_mib);
+	hubcheck_server(
+	    &c, &(struct hubcheck_in){conf.sign_key, conf.inbox, conf.inbox_key,
+		    conf.net.tls_cert, conf.net.tls_key, conf.net.user});
+	return check_done(&c, "hubd");
 }
 
 static void

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kiosk/kconf.h"
+#include "net/heartbeat.h"
 #include "util/conf.h"
 #include "util/log.h"
 
@@ -12,19 +13,17 @@
 #define IDLE_GRACE_MIN 20
 #define IDLE_GRACE_MAX 120
 
+static const char *const kconf_sections[] = {"kioskd", NULL};
+
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct kconf *c = user;
 	int rc;
 
-	if (strcmp(section, "kioskd") != 0) {
-		log_err("config: unknown section [%s] (kioskd.conf has one "
-			"section, [kioskd])",
-		    section);
-		c->bad = 1;
-		return 0;
-	}
+	/* conf_parse_sections named it, with its line. */
+	if (strcmp(section, "kioskd") != 0)
+		return 1;
 	if (netconf_set(&c->net, name, value, &c->bad))
 		return !c->bad;
 #define IS(n) (strcmp(name, n) == 0)
@@ -62,6 +61,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	else if (IS("idle_warning_seconds"))
 		rc = conf_int(
 		    &c->idle_warning_s, value, IDLE_WARN_MIN, IDLE_WARN_MAX);
+	else if (IS("heartbeat_seconds"))
+		rc = conf_int(&c->heartbeat_s, value, 1, HEARTBEAT_MAX_S);
 	else if (IS("idle_grace_seconds"))
 		rc = conf_int(
 		    &c->idle_grace_s, value, IDLE_GRACE_MIN, IDLE_GRACE_MAX);
@@ -137,12 +138,13 @@ kconf_load(const char *path, struct kconf *c)
 	c->paper_width = 384;
 	c->idle_warning_s = 90;
 	c->idle_grace_s = 30;
-	if (conf_parse(path, handler, c, &c->bad) != 0)
+	c->heartbeat_s = HEARTBEAT_DEFAULT_S;
+	if (conf_parse_sections(path, kconf_sections, handler, c, &c->bad) != 0)
 		bad = 1;
 #define NEED(f, n)                                                             \
 	do {                                                                   \
 		if (c->f[0] == '\0') {                                         \
-			log_err("%s: %s is required", path, n);                \
+			log_err("%s: [kioskd] needs %s", path, n);             \
 			bad = 1;                                               \
 		}                                                              \
 	} while (0)

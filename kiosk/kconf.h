@@ -28,6 +28,7 @@ struct kconf {
 	int paper_width;
 	int idle_warning_s;
 	int idle_grace_s;
+	int heartbeat_s; /* net/heartbeat.h */
 	int bad;
 };
 

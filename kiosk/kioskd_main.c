@@ -16,7 +16,9 @@
 #include "crypto/secmem.h"
 #include "kiosk/kconf.h"
 #include "kiosk/kiosk.h"
+#include "kiosk/kioskd_check.h"
 #include "net/forwarder.h"
+#include "net/heartbeat.h"
 #include "net/server.h"
 #include "store/dbkey.h"
 #include "store/schema.h"
@@ -98,7 +100,7 @@ check_config(const char *path)
 	struct kiosk_config kc;
 	struct kiosk *k = NULL;
 	struct bundle *b = NULL;
-	int rc = 1, bad = 0;
+	int bad = 0;
 
 	if (kconf_load(path, &conf) != 0)
 		bad = 1;
@@ -110,14 +112,18 @@ check_config(const char *path)
 		if ((k = kiosk_new(&kc)) == NULL)
 			bad = 1;
 	}
-	if (!bad) {
+	if (!bad)
 		printf("%s: configuration ok (venue %s, %zu languages)\n", path,
 		    conf.venue_code, k->nlangs);
-		rc = 0;
-	}
 	kiosk_free(k);
 	bundle_free(b);
-	return rc;
+	return kioskd_check(path, !bad,
+	    conf.bundle[0] == '\0'
+		? NULL
+		: &(struct devcheck_in){conf.bundle, conf.database,
+		      conf.database_key, "kiosk", conf.heartbeat_s,
+		      conf.printer[0] != '\0' ? conf.printer : NULL,
+		      conf.net.user});
 }
 
 int
@@ -135,6 +141,7 @@ main(int argc, char **argv)
 	struct daemon_opts opts;
 	const char *config;
 	uint8_t *dbkey = NULL;
+	struct heartbeat *hb = NULL;
 	int rc = 1, c;
 
 	/* One visitor at a time, every request under one lock: one malloc
@@ -187,6 +194,8 @@ main(int argc, char **argv)
 	fc.connect_timeout_ms = 5000;
 	fc.total_timeout_ms = 20000;
 	kd.fw = forwarder_new(&fc);
+	hb = heartbeat_new(&(struct heartbeat_config){
+	    conf.database, dbkey, b, "kiosk", conf.heartbeat_s, conf.printer});
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (kd.fw == NULL)
@@ -201,6 +210,8 @@ main(int argc, char **argv)
 		goto out;
 	if (forwarder_start(kd.fw) != 0)
 		goto out;
+	if (hb == NULL || heartbeat_start(hb) != 0)
+		goto out;
 	if (periodic_start(&ticker, TICK_MS, tick, &kd) != 0)
 		goto out;
 	if (daemon_signals_start(&sigs, on_signal, &kd) != 0)
@@ -214,6 +225,7 @@ main(int argc, char **argv)
 out:
 	daemon_signals_stop(&sigs);
 	periodic_stop(&ticker);
+	heartbeat_free(hb);
 	forwarder_free(kd.fw);
 	server_free(kd.srv);
 	kiosk_free(kd.k);

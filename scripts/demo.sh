@@ -182,9 +182,15 @@ The demo hub is running. Try, in another terminal:
   $HUBCTL show $ref --passphrase-file $D/passphrase
   $HUBCTL export --format csv --passphrase-file $D/passphrase
   $HUBCTL devices
+  $HUBCTL stats
+  $HUBCTL doctor
   curl --cacert $D/hub/tls.crt https://127.0.0.1:$port/v1/health
-  $SIM put $D/referral.json      # (edit "ref" first: references are unique;
-                                 #  $TOOLS/refgen makes a new valid one)
+
+Send another made-up referral: references are unique, so give it a new
+valid one first ($TOOLS/refgen makes one, check symbol and all):
+
+  sed -i "s/\"ref\":\"[^\"]*\"/\"ref\":\"\$($TOOLS/refgen)\"/" $D/referral.json
+  $SIM put $D/referral.json
   $SIM flush 10
 
 Text the SMS gateway as Twilio would (each command is signed; run them

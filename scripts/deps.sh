@@ -11,6 +11,9 @@ libpango1.0-dev libcairo2-dev fonts-noto-core fonts-noto-ui-core libseccomp-dev
 zbar-tools curl openssl ca-certificates python3 procps kannel
 chromium cage xwayland nodejs npm libespeak-ng-dev espeak-ng-data sox
 scdoc man-db dpkg-dev debhelper fakeroot lintian"
+# graphviz: docs/dataflow.svg from docs/dataflow.dot; faketime: the
+# doctor's tests of certificate expiry and clock skew.
+PKGS="$PKGS graphviz faketime"
 
 installed() { # $1 = package
 	case "$1" in

@@ -20,6 +20,7 @@
 #include "crypto/tlscert.h"
 #include "crypto/secmem.h"
 #include "net/forwarder.h"
+#include "net/heartbeat.h"
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
@@ -28,6 +29,7 @@
 #include "sms/provider.h"
 #include "store/sealer.h"
 #include "sms/secrets.h"
+#include "sms/smsd_check.h"
 #include "store/dbkey.h"
 #include "store/schema.h"
 #include "util/conf.h"
@@ -58,6 +60,7 @@ struct smsd_conf {
 	int link_keep_days;
 	int sender_max;
 	int global_max;
+	int heartbeat_s;
 	/* Providers: enabled flags and their settings. */
 	int twilio, kannel, json;
 	char twilio_url[CONF_STR];
@@ -122,6 +125,8 @@ conf_handler(
 		rc = conf_int(&c->sender_max, value, 1, 100000);
 	else if (IS("smsd", "global_max_per_minute"))
 		rc = conf_int(&c->global_max, value, 1, 1000000);
+	else if (IS("smsd", "heartbeat_seconds"))
+		rc = conf_int(&c->heartbeat_s, value, 1, HEARTBEAT_MAX_S);
 	else if (IS("twilio", "enabled"))
 		rc = conf_bool(&c->twilio, value);
 	else if (IS("twilio", "public_url"))
@@ -159,6 +164,9 @@ url_ok(const char *u)
 	return 1;
 }
 
+static const char *const smsd_sections[] = {
+    "smsd", "twilio", "kannel", "json", NULL};
+
 static int
 load_conf(const char *path, struct smsd_conf *c)
 {
@@ -167,16 +175,21 @@ load_conf(const char *path, struct smsd_conf *c)
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");
-	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
+	c->heartbeat_s = HEARTBEAT_DEFAULT_S;
+	if (conf_parse_sections(
+		path, smsd_sections, conf_handler, c, &c->bad) != 0)
 		return -1;
-	if (c->bundle[0] == '\0' || c->database[0] == '\0' ||
-	    c->database_key[0] == '\0' || c->secrets[0] == '\0' ||
-	    c->content[0] == '\0') {
-		log_err("%s: device_bundle, database, database_key, secrets "
-			"and content are required",
-		    path);
+	if ((conf_need(path, "smsd", "device_bundle", c->bundle,
+		 "the file hubctl enroll wrote") |
+		conf_need(path, "smsd", "database", c->database,
+		    "a path (created on first start)") |
+		conf_need(path, "smsd", "database_key", c->database_key,
+		    "a path (created with the database)") |
+		conf_need(path, "smsd", "secrets", c->secrets,
+		    "the provider secrets file (docs/sms.md)") |
+		conf_need(path, "smsd", "content", c->content,
+		    "the content/ folder")) != 0)
 		return -1;
-	}
 	if (netconf_check(&c->net, path) != 0)
 		return -1;
 	if (!c->twilio && !c->kannel && !c->json) {
@@ -365,7 +378,8 @@ check_config(const char *path)
 	int bad = 0, have_content = 0;
 
 	if (load_conf(path, &conf) != 0)
-		return 1;
+		return smsd_check(
+		    &(struct smsd_check_in){path, 0, "", "", {0}});
 	enabled[0] = conf.twilio;
 	enabled[1] = conf.kannel;
 	enabled[2] = conf.json;
@@ -417,7 +431,10 @@ check_config(const char *path)
 	bundle_free(b);
 	secrets_free(secrets);
 	sodium_free(key);
-	return bad ? 1 : 0;
+	return smsd_check(&(struct smsd_check_in){path, !bad, conf.net.tls_cert,
+	    conf.net.tls_key,
+	    {conf.bundle, conf.database, conf.database_key, "sms",
+		conf.heartbeat_s, NULL, conf.net.user}});
 }
 
 int
@@ -438,6 +455,7 @@ main(int argc, char **argv)
 	const char *config, *allow[SMS_MAX_ALLOW];
 	uint8_t *dbkey = NULL, *state_key = NULL;
 	struct periodic purger;
+	struct heartbeat *hb = NULL;
 	int rc = 1, c, have_content = 0;
 
 	log_init("smsd");
@@ -551,9 +569,13 @@ main(int argc, char **argv)
 	fc.connect_timeout_ms = 5000;
 	fc.total_timeout_ms = 20000;
 	sd.fw = forwarder_new(&fc);
+	hb = heartbeat_new(&(struct heartbeat_config){
+	    conf.database, dbkey, b, "sms", conf.heartbeat_s, NULL});
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (sd.fw == NULL || forwarder_start(sd.fw) != 0)
+		goto out;
+	if (hb == NULL || heartbeat_start(hb) != 0)
 		goto out;
 	if (periodic_start(&purger, PURGE_EVERY_MS, purge, &sd) != 0)
 		goto out;
@@ -568,6 +590,7 @@ main(int argc, char **argv)
 out:
 	daemon_signals_stop(&sigs);
 	periodic_stop(&purger);
+	heartbeat_free(hb);
 	forwarder_free(sd.fw);
 	server_free(sd.srv);
 	dialog_free(sd.dialog);

@@ -149,6 +149,19 @@ static const char *const hub_steps[] = {
     "  detail TEXT"
     ");"
     "CREATE INDEX case_events_ref ON case_events (ref, id);",
+    /* 3: each device's last heartbeat (store/devstate.c): when the hub
+     * last heard from it and how it was doing; no personal data. */
+    "CREATE TABLE device_state ("
+    "  device_id BLOB PRIMARY KEY REFERENCES devices (device_id),"
+    "  seen_at INTEGER NOT NULL,"
+    "  sent_at INTEGER NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  interval_s INTEGER NOT NULL,"
+    "  outbox INTEGER NOT NULL,"
+    "  dead INTEGER NOT NULL,"
+    "  printer TEXT NOT NULL"
+    ");",
 };
 
 const struct db_schema schema_hub = {

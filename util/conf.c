@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -66,6 +68,8 @@ conf_bool(int *dst, const char *value)
  * whitespace comes before them, as at the start of a line.
  */
 #define CONF_VALUE_MAX 1024
+#define CONF_SECTION_MAX 64
+#define CONF_LIST_MAX 256
 
 struct conf_wrap {
 	int (*handler)(void *, const char *, const char *, const char *);
@@ -100,21 +104,134 @@ strip_handler(
 	return rc;
 }
 
+/*
+ * One line a mistake, saying where and what to do: a misspelled section
+ * ("[hbud]") is otherwise skipped in silence, and every setting in it
+ * then looks missing.
+ */
+static int
+known_section(const char *name, const char *const *sections)
+{
+	for (size_t i = 0; sections[i] != NULL; i++)
+		if (strcmp(name, sections[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+sections_check(FILE *f, const char *path, const char *const *sections)
+{
+	char line[CONF_VALUE_MAX + 64], list[CONF_LIST_MAX];
+	size_t used = 0;
+	int lineno = 0, at_start = 1, bad = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; sections[i] != NULL; i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s[%s]",
+		    i > 0 ? " " : "", sections[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(list) - used)
+			break;
+		used += (size_t)n;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line;
+		size_t len;
+		int first = at_start;
+
+		/* A line longer than the buffer comes in pieces. */
+		at_start = strchr(line, '\n') != NULL;
+		if (!first)
+			continue;
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '[')
+			continue;
+		len = strcspn(p + 1, "]\n");
+		if (p[1 + len] != ']')
+			continue;
+		if (len >= CONF_SECTION_MAX)
+			len = CONF_SECTION_MAX - 1;
+		{
+			char name[CONF_SECTION_MAX];
+
+			memcpy(name, p + 1, len);
+			name[len] = '\0';
+			if (known_section(name, sections))
+				continue;
+			log_err("%s:%d: unknown section [%s]: this file takes "
+				"%s (check the spelling)",
+			    path, lineno, name, list);
+			bad = 1;
+		}
+	}
+	/* The file may be a secrets file: leave no copy behind. */
+	explicit_bzero(line, sizeof(line));
+	rewind(f);
+	return bad ? -1 : 0;
+}
+
+int
+conf_parse_sections(const char *path, const char *const *sections,
+    int (*handler)(void *, const char *, const char *, const char *),
+    void *user, const int *bad)
+{
+	struct conf_wrap w = {handler, user};
+	FILE *f = NULL;
+	int fd, line, rc = -1, sbad = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("%s: cannot read: %s%s", path, strerror(errno),
+		    errno == ELOOP ? " (a symbolic link: give the file "
+				     "it points to)"
+				   : "");
+		goto out;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		log_err("%s: cannot read: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if (sections != NULL && sections_check(f, path, sections) != 0)
+		sbad = 1;
+	line = ini_parse_file(f, strip_handler, &w);
+	if (line < 0) {
+		log_err("%s: cannot read: out of memory", path);
+		goto out;
+	}
+	if (line > 0 || *bad) {
+		/* The handler has said what was wrong with its line. */
+		if (*bad)
+			log_err("%s: error on line %d", path, line);
+		else
+			log_err("%s:%d: not name = value, a [section] or a "
+				"comment",
+			    path, line);
+		goto out;
+	}
+	rc = sbad ? -1 : 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
 int
 conf_parse(const char *path,
     int (*handler)(void *, const char *, const char *, const char *),
     void *user, const int *bad)
 {
-	struct conf_wrap w = {handler, user};
-	int line = ini_parse(path, strip_handler, &w);
+	return conf_parse_sections(path, NULL, handler, user, bad);
+}
 
-	if (line < 0) {
-		log_err("%s: cannot read", path);
-		return -1;
-	}
-	if (line > 0 || *bad) {
-		log_err("%s: error on line %d", path, line);
-		return -1;
-	}
-	return 0;
+int
+conf_need(const char *path, const char *section, const char *name,
+    const char *value, const char *what)
+{
+	if (value[0] != '\0')
+		return 0;
+	log_err("%s: [%s] needs %s = %s", path, section, name, what);
+	return -1;
 }

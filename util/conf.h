@@ -23,4 +23,17 @@ int conf_parse(const char *path,
     int (*handler)(void *, const char *, const char *, const char *),
     void *user, const int *bad);
 
+/*
+ * The same, and every [section] not in sections (NULL-terminated) is
+ * reported with its line, naming the sections the file takes. A file
+ * that cannot be opened says why (strerror).
+ */
+int conf_parse_sections(const char *path, const char *const *sections,
+    int (*handler)(void *, const char *, const char *, const char *),
+    void *user, const int *bad);
+
+/* -1 and "PATH: [section] needs name = what" when value is empty. */
+int conf_need(const char *path, const char *section, const char *name,
+    const char *value, const char *what);
+
 #endif

@@ -34,6 +34,20 @@ while [ $i -lt 50 ] && ! ${show%% show *} list --passphrase-file "${show##* }" 2
 done
 check "the demo hub has the kiosk's referral" sh -c \
 	"${show%% show *} show $ref --passphrase-file ${show##* } 2>/dev/null | grep -q 'Demo Visitor'"
+# The printed way to send another referral (a fresh reference from
+# refgen, then put and flush) works as printed.
+check "the demo says how to make a valid reference (refgen)" \
+	grep -q 'refgen makes one' "$T/demo.out"
+grep '^  sed -i .*refgen' "$T/demo.out" >"$T/another.sh"
+grep '^  [^ ]*/device_sim .* put ' "$T/demo.out" >>"$T/another.sh"
+grep '^  [^ ]*/device_sim .* flush ' "$T/demo.out" >>"$T/another.sh"
+before=$(${show%% show *} list --passphrase-file "${show##* }" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-')
+sh -e "$T/another.sh" >"$T/another.out" 2>&1 && sh -e "$T/another.sh" >>"$T/another.out" 2>&1
+after=$(${show%% show *} list --passphrase-file "${show##* }" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-')
+check "the printed commands send two more referrals, each with a new reference ($before, then $after)" \
+	test "$after" -eq $((before + 2))
+check "the printed hubctl doctor finds the demo hub fit" sh -c \
+	"\$(grep -o '[^ ]*/hubctl -d [^ ]* doctor' $T/demo.out) >$T/doctor.out 2>&1"
 start=$(date +%s)
 kill -TERM "$DPID"
 wait "$DPID"

@@ -1,0 +1,127 @@
+#include <errno.h>
+#include <limits.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crypto/keys.h"
+#include "crypto/tlscert.h"
+#include "hub/hubcheck.h"
+#include "store/db.h"
+#include "store/schema.h"
+#include "util/check.h"
+
+static const char cert_fix[] =
+    "a new certificate means new device bundles: plan it (docs/hub.md)";
+
+static void
+check_key(struct check *c, const char *what, const char *path,
+    enum keys_type type, uint8_t *out, const char *user, int *loaded)
+{
+	*loaded = 0;
+	if (check_secret_file(c, what, path, user) != 0)
+		return;
+	if (keys_load(path, type, out, keys_len(type), NULL, 0) != 0) {
+		check_error(c,
+		    "%s %s does not load (the line above says why): restore "
+		    "it from backup",
+		    what, path);
+		return;
+	}
+	*loaded = 1;
+	check_ok(c, "%s %s loads", what, path);
+}
+
+/* hubd opens the inbox after it has become user: it must own it. */
+static void
+check_owner(struct check *c, const char *inbox, const char *user)
+{
+	char dir[PATH_MAX];
+	struct passwd *pw;
+	struct stat st;
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return;
+	if ((pw = getpwnam(user)) == NULL) {
+		check_error(c,
+		    "user = %s does not exist: useradd --system %s, or fix "
+		    "user =",
+		    user, user);
+		return;
+	}
+	if (snprintf(dir, sizeof(dir), "%s", inbox) >= (int)sizeof(dir))
+		return;
+	if (stat(dirname(dir), &st) != 0 || st.st_uid != pw->pw_uid) {
+		check_error(c,
+		    "the inbox's folder %s is not owned by %s, whom hubd runs "
+		    "as: chown -R %s %s",
+		    dir, user, user, dir);
+		return;
+	}
+	if (stat(inbox, &st) == 0 && st.st_uid != pw->pw_uid) {
+		check_error(c,
+		    "%s is not owned by %s, whom hubd runs as: chown %s %s",
+		    inbox, user, user, inbox);
+		return;
+	}
+	check_ok(c, "the inbox belongs to %s, whom hubd runs as", user);
+}
+
+void
+hubcheck_server(struct check *c, const struct hubcheck_in *in)
+{
+	uint8_t *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	uint8_t *dbkey = sodium_malloc(DB_KEY_LEN);
+	struct db *db;
+	int have_key = 0, have_sign = 0;
+
+	if (sk == NULL || dbkey == NULL) {
+		check_error(c, "out of locked memory");
+		goto out;
+	}
+	check_key(c, "signing key", in->sign_key, KEYS_SIGN_SECRET, sk,
+	    in->user, &have_sign);
+	check_key(c, "inbox key", in->inbox_key, KEYS_SYMMETRIC, dbkey,
+	    in->user, &have_key);
+	if (access(in->inbox, F_OK) != 0)
+		check_error(c,
+		    "inbox %s: %s: run hubctl init, or fix inbox =", in->inbox,
+		    strerror(errno));
+	else if (have_key) {
+		if ((db = db_open(in->inbox, dbkey, &schema_hub)) == NULL)
+			check_error(c,
+			    "inbox %s does not open with %s: they are not a "
+			    "pair; restore the matching one from backup",
+			    in->inbox, in->inbox_key);
+		else
+			check_ok(c, "the inbox opens with its key");
+		db_close(db);
+		check_owner(c, in->inbox, in->user);
+	}
+	if (in->tls_cert[0] != '\0') {
+		check_cert_file(
+		    c, "hubd's TLS certificate", in->tls_cert, cert_fix);
+		if (check_secret_file(c, "TLS key", in->tls_key, in->user) == 0)
+			check_ok(c, "TLS key %s is private", in->tls_key);
+		/* The key must belong to the certificate, and devices pin a
+		 * self-signed one: its own signature must verify. */
+		if (tlscert_check(in->tls_key, in->tls_cert, 1) != 0)
+			check_error(c,
+			    "%s and %s are not a working pair (the lines above "
+			    "say why): restore both from backup",
+			    in->tls_key, in->tls_cert);
+		else
+			check_ok(c, "TLS key and certificate are a pair");
+	} else {
+		check_warn(c, "TLS is off: devices only reach hubd through "
+			      "a TLS proxy in front of it");
+	}
+out:
+	sodium_free(sk);
+	sodium_free(dbkey);
+}
