@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ini.h>
 #include <sodium.h>
 
 #include "crypto/bundle.h"
@@ -26,6 +25,7 @@
 #include "store/schema.h"
 #include "util/file.h"
 #include "util/jsonmem.h"
+#include "util/conf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 #include "util/version.h"
@@ -132,6 +132,7 @@ int
 hubctl_open_db(struct hubctl *h)
 {
 	char db[PATH_MAX], key[PATH_MAX], conf[PATH_MAX];
+	static const int no_bad = 0;
 
 	if (h->db != NULL)
 		return 0;
@@ -152,7 +153,9 @@ hubctl_open_db(struct hubctl *h)
 	h->db = db_open_keyfile(db, key, &schema_hub);
 	if (h->db == NULL)
 		return -1;
-	if (ini_parse(conf, conf_handler, h) < 0)
+	/* conf_parse, not ini_parse: "spokes = path  # note" must not keep
+	 * its comment in the path. */
+	if (conf_parse(conf, conf_handler, h, &no_bad) != 0)
 		log_warn("%s: not readable; using no spoke table", conf);
 	if (h->spokes_path[0] != '\0' &&
 	    routing_load(&h->routing, h->spokes_path) != 0)
