@@ -184,8 +184,17 @@ static int
 bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct srv_conn *c = ctx;
+	struct srv_worker *w = c->hold;
 	ssize_t n;
 
+	/* In a handshake step: held, sent when the step is over. */
+	if (w != NULL && len <= SRV_HS_OUT - w->hs_len) {
+		memcpy(w->hs_out + w->hs_len, buf, len);
+		w->hs_len += len;
+		return (int)len;
+	}
+	if (w != NULL && w->hs_len > 0)
+		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	for (;;) {
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0)
