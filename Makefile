@@ -49,6 +49,8 @@ TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# The bench load generators' TLS client (scripts/bench-deps.sh).
+BENCH_LIBS := -lssl -lcrypto
 
 
 .PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install
@@ -79,6 +81,7 @@ demo: deps
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
 bench: deps
+	@./scripts/bench-deps.sh
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
 	@BUILD=$(BUILD) ./bench/run.sh
 
@@ -148,6 +151,6 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(BENCH_LIBS)
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d)
