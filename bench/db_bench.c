@@ -123,99 +123,128 @@ insert(sqlite3_stmt *st, const uint8_t *blob, size_t len)
 	return 0;
 }
 
-/*
- * Rows per second for SECONDS: batch rows per durable commit (1: each
- * INSERT its own transaction); with a bundle, each row is first sealed
- * and signed like a real envelope.
- */
-static double
-raw_rate(const char *dir, const char *name, int keyed, int batch, double secs,
-    const struct bundle *b)
+/* One figure: its database, and the rows and seconds measured so far. */
+struct meas {
+	const char *name;
+	const char *file;
+	int keyed;
+	int batch; /* rows per durable commit */
+	int seal; /* seal and sign each row like a real envelope */
+	int store; /* through db_open and sealer_outbox */
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	struct db *db;
+	uint8_t *key;
+	struct sealer sealer;
+	long rows;
+	double secs;
+};
+
+static int
+meas_open(struct meas *m, const char *dir, const struct bundle *b)
+{
+	char path[PATH_MAX_LEN];
+	int n;
+
+	if (!m->store) {
+		if ((m->h = open_raw(dir, m->file, m->keyed)) == NULL)
+			return -1;
+		return sqlite3_prepare_v2(m->h,
+			   "INSERT INTO outbox (envelope_id, envelope, "
+			   "queued_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+			   -1, &m->st, NULL) == SQLITE_OK
+			   ? 0
+			   : -1;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", dir, m->file);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (m->key = sodium_malloc(DB_KEY_LEN)) == NULL)
+		return -1;
+	unlink(path);
+	randombytes_buf(m->key, DB_KEY_LEN);
+	if ((m->db = db_open(path, m->key, &schema_device)) == NULL)
+		return -1;
+	m->sealer =
+	    (struct sealer){m->db, b->device_id, b->sign_sk, b->hub_box_pk};
+	return 0;
+}
+
+static void
+meas_close(struct meas *m)
+{
+	sqlite3_finalize(m->st);
+	sqlite3_close(m->h);
+	db_close(m->db);
+	sodium_free(m->key);
+}
+
+/* Rows for about secs more; -1 on a failure. */
+static int
+meas_run(struct meas *m, double secs, const struct bundle *b)
 {
 	static uint8_t blob[ENVELOPE_MAX];
-	sqlite3 *h = open_raw(dir, name, keyed);
-	sqlite3_stmt *st = NULL;
 	size_t len = ROW_BLOB;
-	double t0, t;
-	long rows = 0;
+	double t0 = now_s();
 	int i;
 
-	if (h == NULL)
-		return -1;
 	randombytes_buf(blob, ROW_BLOB);
-	if (sqlite3_prepare_v2(h,
-		"INSERT INTO outbox (envelope_id, envelope, queued_at, "
-		"next_attempt_at) VALUES (?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	t0 = now_s();
-	while ((t = now_s()) - t0 < secs) {
-		if (batch > 1 && exec(h, "BEGIN IMMEDIATE") != 0)
-			goto fail;
-		for (i = 0; i < batch; i++) {
-			if (b != NULL &&
+	while (now_s() - t0 < secs) {
+		if (m->store) {
+			if (sealer_outbox(&m->sealer, ENVELOPE_REFERRAL,
+				payload, sizeof(payload) - 1) != 0)
+				return -1;
+			m->rows++;
+			continue;
+		}
+		if (m->batch > 1 && exec(m->h, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		for (i = 0; i < m->batch; i++) {
+			if (m->seal &&
 			    envelope_build(blob, sizeof(blob), &len, NULL,
 				ENVELOPE_REFERRAL, b->device_id,
 				(uint64_t)db_now_ms(), (const uint8_t *)payload,
 				sizeof(payload) - 1, b->hub_box_pk,
 				b->sign_sk) != 0)
-				goto fail;
-			if (insert(st, blob, len) != 0)
-				goto fail;
+				return -1;
+			if (insert(m->st, blob, len) != 0) {
+				fprintf(stderr, "db_bench: %s: %s\n", m->name,
+				    sqlite3_errmsg(m->h));
+				return -1;
+			}
 		}
-		if (batch > 1 && exec(h, "COMMIT") != 0)
-			goto fail;
-		rows += batch;
+		if (m->batch > 1 && exec(m->h, "COMMIT") != 0)
+			return -1;
+		m->rows += m->batch;
 	}
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return (double)rows / (now_s() - t0);
-fail:
-	fprintf(stderr, "db_bench: %s: %s\n", name, sqlite3_errmsg(h));
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return -1;
+	m->secs += now_s() - t0;
+	return 0;
 }
 
-/* The project's own path: db_open, then sealer_outbox per envelope. */
-static double
-store_rate(const char *dir, double secs, const struct bundle *b)
-{
-	char path[PATH_MAX_LEN];
-	uint8_t *key = sodium_malloc(DB_KEY_LEN);
-	struct db *db = NULL;
-	struct sealer s;
-	double t0, rate = -1;
-	long rows = 0;
-	int n;
-
-	n = snprintf(path, sizeof(path), "%s/enqueue.db", dir);
-	if (key == NULL || n < 0 || (size_t)n >= sizeof(path))
-		goto out;
-	unlink(path);
-	randombytes_buf(key, DB_KEY_LEN);
-	if ((db = db_open(path, key, &schema_device)) == NULL)
-		goto out;
-	s = (struct sealer){db, b->device_id, b->sign_sk, b->hub_box_pk};
-	t0 = now_s();
-	while (now_s() - t0 < secs) {
-		if (sealer_outbox(&s, ENVELOPE_REFERRAL, payload,
-			sizeof(payload) - 1) != 0)
-			goto out;
-		rows++;
-	}
-	rate = (double)rows / (now_s() - t0);
-out:
-	db_close(db);
-	sodium_free(key);
-	return rate;
-}
+/* The figures take turns, a slice each per round, so that a change in
+ * the machine's other load falls on all of them alike. */
+#define ROUNDS 5
 
 int
 main(int argc, char **argv)
 {
+	struct meas ms[] = {
+	    {.name = "sqlcipher_single",
+		.file = "c1.db",
+		.keyed = 1,
+		.batch = 1},
+	    {.name = "sqlcipher_batch",
+		.file = "c50.db",
+		.keyed = 1,
+		.batch = BATCH},
+	    {.name = "plain_single", .file = "p1.db", .batch = 1},
+	    {.name = "plain_batch", .file = "p50.db", .batch = BATCH},
+	    {.name = "enqueue_sqlcipher", .file = "enqueue.db", .store = 1},
+	    {.name = "enqueue_plain", .file = "pe.db", .batch = 1, .seal = 1},
+	};
+	size_t i, n = sizeof(ms) / sizeof(ms[0]);
 	struct bundle *b;
 	double secs;
+	int r, rc = 1;
 
 	log_init("db_bench");
 	if (argc != 4 || sodium_init() < 0) {
@@ -225,17 +254,20 @@ main(int argc, char **argv)
 	secs = atof(argv[2]);
 	if ((b = bundle_load(argv[3])) == NULL)
 		return 1;
-	printf("sqlcipher_single=%.1f\n",
-	    raw_rate(argv[1], "c1.db", 1, 1, secs, NULL));
-	printf("sqlcipher_batch=%.1f\n",
-	    raw_rate(argv[1], "c50.db", 1, BATCH, secs, NULL));
-	printf("plain_single=%.1f\n",
-	    raw_rate(argv[1], "p1.db", 0, 1, secs, NULL));
-	printf("plain_batch=%.1f\n",
-	    raw_rate(argv[1], "p50.db", 0, BATCH, secs, NULL));
-	printf("enqueue_sqlcipher=%.1f\n", store_rate(argv[1], secs, b));
-	printf(
-	    "enqueue_plain=%.1f\n", raw_rate(argv[1], "pe.db", 0, 1, secs, b));
+	for (i = 0; i < n; i++)
+		if (meas_open(&ms[i], argv[1], b) != 0)
+			goto out;
+	for (r = 0; r < ROUNDS; r++)
+		for (i = 0; i < n; i++)
+			if (meas_run(&ms[i], secs / ROUNDS, b) != 0)
+				goto out;
+	for (i = 0; i < n; i++)
+		printf(
+		    "%s=%.1f\n", ms[i].name, (double)ms[i].rows / ms[i].secs);
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		meas_close(&ms[i]);
 	bundle_free(b);
-	return 0;
+	return rc;
 }

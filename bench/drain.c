@@ -30,7 +30,7 @@
 
 #define PATH_MAX_LEN 512
 /* Give up after this long: a hub that stopped answering. */
-#define DRAIN_MAX_S 120
+#define DRAIN_MAX_S 60
 
 static const char payload[] =
     "{\"schema\":1,\"kind\":\"referral\",\"ref\":\"K7QD-M2XA-9RTF-C\","

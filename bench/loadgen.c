@@ -420,7 +420,7 @@ report(struct shared *sh, double secs)
 	long ok = atomic_load(&sh->ok);
 	long p50 = sh->nlat / 2, p99 = (long)((double)sh->nlat * 0.99);
 
-	printf("ok=%ld other=%ld errors=%ld seconds=%.2f rate=%.1f", ok,
+	printf("ok=%ld other=%ld errors=%ld seconds=%.3f rate=%.1f", ok,
 	    atomic_load(&sh->other), atomic_load(&sh->errors), secs,
 	    (double)ok / secs);
 	if (sh->mode == M_RESUME)

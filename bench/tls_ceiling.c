@@ -176,9 +176,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "tls_ceiling: an operation failed\n");
 		return 1;
 	}
-	printf("ops=%ld threads=%d seconds=%.2f ops_per_s=%.1f "
+	printf("ops=%ld threads=%d seconds=%.3f cpu=%.3f ops_per_s=%.1f "
 	       "ops_per_cpu_s=%.1f\n",
-	    atomic_load(&total), n, t1 - t0,
+	    atomic_load(&total), n, t1 - t0, c1 - c0,
 	    (double)atomic_load(&total) / (t1 - t0),
 	    (double)atomic_load(&total) / (c1 - c0));
 	return 0;
