@@ -78,7 +78,10 @@ def main():
          None),
     ]
     table = []
+    delivered = g("drain_delivered")
     for fig, unit, mk, rname, rk, kind, target in rows:
+        if mk == "drain_s" and delivered is not None and delivered < 10000:
+            fig += " (gave up: %d delivered)" % delivered
         m = g(mk)
         ref = g(rk) if rk else None
         ratio = m / ref if m is not None and ref else None
