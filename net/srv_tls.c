@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
@@ -107,6 +108,42 @@ resumption_setup(struct server *srv)
 	return 0;
 }
 
+/*
+ * An EC key parsed from PEM signs through a fresh copy of itself each
+ * time (pk_wrap's eckey_sign_wrap), which recomputes the table of
+ * multiples of the base point for every ServerKeyExchange: half of each
+ * signature's cost. An ECDSA context keeps that table in its group once
+ * computed, so one is made from the key and signs once here, before any
+ * handshake thread exists; from then on handshakes only read the group
+ * (mbedTLS 2.28's ecp_mul_comb writes grp->T only while it is NULL), so
+ * the threads can share it. The parsed key is freed (mbedTLS wipes it).
+ */
+static int
+ecdsa_ready(struct server *srv)
+{
+	unsigned char hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	mbedtls_pk_context ec;
+	size_t siglen;
+	int ret;
+
+	if (mbedtls_pk_get_type(&srv->key) != MBEDTLS_PK_ECKEY)
+		return 0;
+	memset(hash, 0x5a, sizeof(hash));
+	mbedtls_pk_init(&ec);
+	if ((ret = mbedtls_pk_setup(
+		 &ec, mbedtls_pk_info_from_type(MBEDTLS_PK_ECDSA))) != 0 ||
+	    (ret = mbedtls_ecdsa_from_keypair(
+		 mbedtls_pk_ec(ec), mbedtls_pk_ec(srv->key))) != 0 ||
+	    (ret = mbedtls_pk_sign(&ec, MBEDTLS_MD_SHA256, hash, sizeof(hash),
+		 sig, &siglen, mbedtls_ctr_drbg_random, &srv->drbg)) != 0) {
+		mbedtls_pk_free(&ec);
+		return tls_err("the TLS key", ret);
+	}
+	mbedtls_pk_free(&srv->key);
+	srv->key = ec;
+	return 0;
+}
+
 int
 srv_tls_setup(struct server *srv)
 {
@@ -139,6 +176,8 @@ srv_tls_setup(struct server *srv)
 		log_err("server: %s: the key must be EC or RSA", cfg->key_path);
 		return -1;
 	}
+	if (ecdsa_ready(srv) != 0)
+		return -1;
 	ret = mbedtls_ssl_config_defaults(&srv->conf, MBEDTLS_SSL_IS_SERVER,
 	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (ret != 0)
