@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/rsa.h>
 
 #include "net/srv_int.h"
 #include "util/file.h"
@@ -144,6 +147,46 @@ ecdsa_ready(struct server *srv)
 	return 0;
 }
 
+/* Keep the pages that hold a big number out of swap (mbedTLS allocates
+ * it on the ordinary heap: see docs/net.md). */
+static int
+lock_mpi(const mbedtls_mpi *x)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	if (x->p == NULL || x->n == 0)
+		return 0;
+	a = (uintptr_t)x->p & ~(page - 1);
+	b = ((uintptr_t)(x->p + x->n) + page - 1) & ~(page - 1);
+	return mlock((void *)a, b - a);
+}
+
+/*
+ * The private key lives as long as the server: lock its pages, so it
+ * never reaches swap (mbedTLS cannot be given a locked allocator; the
+ * key is the one long-lived secret it holds). A failure (RLIMIT_MEMLOCK)
+ * is logged, not fatal: the key is no worse off than before.
+ */
+static void
+lock_key(struct server *srv)
+{
+	mbedtls_pk_type_t type = mbedtls_pk_get_type(&srv->key);
+	const mbedtls_rsa_context *rsa;
+	int rc = 0;
+
+	if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECDSA) {
+		rc = lock_mpi(&mbedtls_pk_ec(srv->key)->d);
+	} else if (type == MBEDTLS_PK_RSA) {
+		rsa = mbedtls_pk_rsa(srv->key);
+		rc = lock_mpi(&rsa->D) | lock_mpi(&rsa->P) | lock_mpi(&rsa->Q) |
+		     lock_mpi(&rsa->DP) | lock_mpi(&rsa->DQ) |
+		     lock_mpi(&rsa->QP);
+	}
+	if (rc != 0)
+		log_warn("server: cannot lock the TLS key in memory: %s",
+		    strerror(errno));
+}
+
 int
 srv_tls_setup(struct server *srv)
 {
@@ -178,6 +221,7 @@ srv_tls_setup(struct server *srv)
 	}
 	if (ecdsa_ready(srv) != 0)
 		return -1;
+	lock_key(srv);
 	ret = mbedtls_ssl_config_defaults(&srv->conf, MBEDTLS_SSL_IS_SERVER,
 	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (ret != 0)

@@ -175,8 +175,8 @@ flush_held(struct srv_worker *w, struct srv_conn *c)
  * it shares with other steps are safe from several threads in mbedTLS
  * 2.28 built with MBEDTLS_THREADING_C (Debian's is): the DRBG, the
  * ticket keys and the session cache take their own mutex; the
- * configuration is only read; an EC key signs through a copy of itself
- * (pk_wrap's eckey_sign_wrap), so its group is never written to.
+ * configuration is only read; the EC key's group got its table at start
+ * (srv_tls.c's ecdsa_ready), so signing only reads it.
  *
  * The step's output is held until the step is over: mbedTLS sends its
  * Finished before it puts the new session in the cache, and a client

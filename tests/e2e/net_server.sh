@@ -315,6 +315,8 @@ wait "$RSA_PID"
 rc3=$?
 check "servers stop cleanly on SIGTERM ($rc1 $rc2 $rc3)" \
     test "$rc1" -eq 0 -a "$rc2" -eq 0 -a "$rc3" -eq 0
+check "the TLS keys (EC and RSA) were locked in memory" \
+    test "$(cat "$T/tls.log" "$T/rsa.log" | grep -c 'cannot lock')" -eq 0
 check "server logs hold no error lines" \
     test "$(cat "$T/tls.log" "$T/plain.log" "$T/rsa.log" |
 	grep -c '\[error\]')" -eq 0
