@@ -233,30 +233,6 @@ srv_conn_handshaken(struct srv_conn *c)
 }
 
 int
-srv_conn_send_pend(struct srv_conn *c)
-{
-	ssize_t n;
-
-	while (c->pend_off < c->pend_len) {
-		n = send(c->fd, c->pend + c->pend_off,
-		    c->pend_len - c->pend_off, MSG_NOSIGNAL);
-		if (n > 0) {
-			c->pend_off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		return -1;
-	}
-	free(c->pend);
-	c->pend = NULL;
-	c->pend_len = c->pend_off = 0;
-	return 1;
-}
-
-int
 srv_conn_busy(const struct srv_conn *c)
 {
 	return c->state == SRV_WORK || c->state == SRV_HS_WORK;
@@ -546,7 +522,7 @@ srv_conn_event(struct srv_conn *c)
 	case SRV_HANDSHAKE:
 		if (c->pend == NULL)
 			handshake(c);
-		else if ((r = srv_conn_send_pend(c)) > 0)
+		else if ((r = srv_work_send_held(c)) > 0)
 			srv_conn_handshaken(c);
 		else if (r < 0)
 			srv_conn_close(c);

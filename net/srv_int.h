@@ -197,10 +197,6 @@ void srv_tls_put(struct server *srv, mbedtls_ssl_context *ssl);
 int srv_tls_recv(struct srv_conn *c, uint8_t *buf, size_t len);
 int srv_tls_send(struct srv_conn *c, const uint8_t *buf, size_t len);
 
-/* The rest of a handshake step's output: 1 when it is all out, 0 when
- * the socket is full, -1 on error. */
-int srv_conn_send_pend(struct srv_conn *c);
-
 /* srv_work */
 int srv_work_init(struct server *srv);
 int srv_work_start(struct server *srv);
@@ -208,6 +204,9 @@ void srv_work_submit(struct srv_conn *c);
 /* Run one handshake step of c (its input has arrived) on a handshake
  * worker. */
 void srv_work_submit_tls(struct srv_conn *c);
+/* The rest of a handshake step's output (c->pend), from the loop: 1 when
+ * it is all out, 0 when the socket is full, -1 on error. */
+int srv_work_send_held(struct srv_conn *c);
 void srv_work_stop(struct server *srv);
 void srv_work_free(struct server *srv);
 /* The connections workers finished since the last call (the loop's). */

@@ -168,6 +168,30 @@ flush_held(struct srv_worker *w, struct srv_conn *c)
 	return 0;
 }
 
+int
+srv_work_send_held(struct srv_conn *c)
+{
+	ssize_t n;
+
+	while (c->pend_off < c->pend_len) {
+		n = send(c->fd, c->pend + c->pend_off,
+		    c->pend_len - c->pend_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->pend_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	free(c->pend);
+	c->pend = NULL;
+	c->pend_len = c->pend_off = 0;
+	return 1;
+}
+
 /*
  * A handshake step: mbedTLS reads what has arrived, does the public-key
  * work it allows (ECDHE, the signature, the shared secret) and writes
