@@ -52,6 +52,8 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 # man/NAME.N.scd (scdoc) builds to $(BUILD)/man/NAME.N.
 MAN_SRCS := $(sort $(wildcard man/*.scd))
 MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
+# The bench load generators' TLS client (scripts/bench-deps.sh).
+BENCH_LIBS := -lssl -lcrypto
 
 
 .PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install \
@@ -83,6 +85,7 @@ demo: deps
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
 bench: deps
+	@./scripts/bench-deps.sh
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)
 	@BUILD=$(BUILD) ./bench/run.sh
 
@@ -225,6 +228,6 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(BENCH_LIBS)
 
 -include $(LIB_OBJS:.o=.d) $(wildcard $(BUILD)/*/*.d $(BUILD)/tests/*/*.d)

@@ -48,9 +48,9 @@ server_run(struct server *srv)
 	if (srv_work_start(srv) != 0)
 		goto out;
 	log_info("server: listening on port %u (%s, %d workers, %d "
-		 "connections)",
+		 "handshake threads, %d connections)",
 	    (unsigned)srv->port, srv->tls ? "TLS 1.2" : "plain, loopback",
-	    srv->nworkers, srv->cfg.max_conns);
+	    srv->nworkers, srv->ntls_workers, srv->cfg.max_conns);
 	rc = srv_loop_run(srv);
 out:
 	srv_work_stop(srv);
@@ -80,6 +80,16 @@ is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
+static int
+online_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > SERVER_MAX_WORKERS ? SERVER_MAX_WORKERS : (int)n;
+}
+
 static void
 defaults(struct server_config *cfg)
 {
@@ -107,6 +117,8 @@ defaults(struct server_config *cfg)
 		cfg->lifetime_ms = SERVER_DEF_LIFETIME_MS;
 	if (cfg->ticket_s == 0)
 		cfg->ticket_s = SERVER_DEF_TICKET_S;
+	if (cfg->tls_workers == 0)
+		cfg->tls_workers = online_cores();
 }
 
 static int
@@ -123,6 +135,7 @@ check_config(struct server_config *cfg)
 	}
 	defaults(cfg);
 	if (cfg->workers < 0 || cfg->workers > SERVER_MAX_WORKERS ||
+	    cfg->tls_workers < 0 || cfg->tls_workers > SERVER_MAX_WORKERS ||
 	    cfg->queue_len < 0 || cfg->queue_len > SERVER_MAX_QUEUE ||
 	    cfg->idle_ms < 0 || cfg->request_ms < 0 || cfg->max_requests < 0 ||
 	    cfg->max_resp < SERVER_MIN_RESP || cfg->max_conns < 0 ||
@@ -250,6 +263,7 @@ server_alloc(void)
 	srv->lfd = srv->stop_r = srv->stop_w = srv->epfd = srv->wake_fd = -1;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);
+	pthread_cond_init(&srv->tls_cv, NULL);
 	mbedtls_entropy_init(&srv->entropy);
 	mbedtls_ctr_drbg_init(&srv->drbg);
 	mbedtls_x509_crt_init(&srv->crt);
@@ -353,6 +367,7 @@ server_free(struct server *srv)
 	mbedtls_ctr_drbg_free(&srv->drbg);
 	mbedtls_entropy_free(&srv->entropy);
 	pthread_cond_destroy(&srv->cv);
+	pthread_cond_destroy(&srv->tls_cv);
 	pthread_mutex_destroy(&srv->mu);
 	free(srv);
 }

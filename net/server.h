@@ -12,10 +12,14 @@
  * TCP on a loopback address only.
  *
  * One thread (the caller of server_run) owns every socket in an epoll
- * loop: it accepts, runs the TLS handshakes and reads without ever
- * blocking, and hands a request to the worker pool only once it is
- * complete and parsed. So idle, slow or half-open clients hold a few
- * bytes of memory each, never a worker. Limits (each configurable):
+ * loop: it accepts and reads without ever blocking, and hands a request
+ * to the worker pool only once it is complete and parsed. A TLS
+ * handshake step whose input has arrived goes to a pool of handshake
+ * threads (one per core), so the public-key work of full handshakes uses
+ * every core; a step never waits for the peer (the socket is
+ * non-blocking), so no client can hold one of those threads either.
+ * So idle, slow or half-open clients hold a few bytes of memory each,
+ * never a worker. Limits (each configurable):
  *
  *   max_conns     open connections in all
  *   max_per_addr  connections from one client address (an IPv6 /64)
@@ -92,6 +96,8 @@ struct server_config {
 	int handshake_ms;
 	int lifetime_ms;
 	int ticket_s;
+	/* Threads that run TLS handshake steps (0: one per online core). */
+	int tls_workers;
 };
 
 struct server;

@@ -85,6 +85,8 @@ srv_conn_close(struct srv_conn *c)
 		srv_queue_remove(&srv->buf_wait, c);
 	drop_buf(c);
 	drop_reqbuf(c);
+	free(c->pend);
+	c->pend = NULL;
 	srv_loop_watch(c, 0);
 	srv_tls_put(srv, c->ssl);
 	c->ssl = NULL;
@@ -182,13 +184,32 @@ enter_idle(struct srv_conn *c)
 	    srv_now_ms() + srv->cfg.idle_ms, c->born + srv->cfg.lifetime_ms);
 }
 
+/* Input for the handshake arrived (or its socket can take more): a
+ * handshake worker runs the next step, off the loop. */
 static void
 handshake(struct srv_conn *c)
 {
-	char err[128];
-	int ret;
+	c->state = SRV_HS_WORK;
+	srv_loop_watch(c, 0);
+	srv_work_submit_tls(c);
+}
 
-	ret = mbedtls_ssl_handshake(c->ssl);
+void
+srv_conn_handshaken(struct srv_conn *c)
+{
+	char err[128];
+	int ret = c->hs_ret;
+
+	c->state = SRV_HANDSHAKE;
+	if (atomic_load(&c->srv->stopping)) {
+		srv_conn_close(c);
+		return;
+	}
+	/* The step's output goes out before anything else happens. */
+	if (c->pend != NULL) {
+		srv_loop_watch(c, EPOLLOUT);
+		return;
+	}
 	if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
 		srv_loop_watch(c, EPOLLIN);
 		return;
@@ -211,6 +232,12 @@ handshake(struct srv_conn *c)
 	read_some(c);
 }
 
+int
+srv_conn_busy(const struct srv_conn *c)
+{
+	return c->state == SRV_WORK || c->state == SRV_HS_WORK;
+}
+
 void
 srv_conn_start(struct srv_conn *c)
 {
@@ -221,9 +248,10 @@ srv_conn_start(struct srv_conn *c)
 			srv_conn_close(c);
 			return;
 		}
+		/* The client speaks first: its hello wakes the loop. */
 		c->state = SRV_HANDSHAKE;
 		c->deadline = c->born + srv->cfg.handshake_ms;
-		handshake(c);
+		srv_loop_watch(c, EPOLLIN);
 		return;
 	}
 	if (c->refuse) {
@@ -488,9 +516,16 @@ srv_conn_answered(struct srv_conn *c)
 void
 srv_conn_event(struct srv_conn *c)
 {
+	int r;
+
 	switch (c->state) {
 	case SRV_HANDSHAKE:
-		handshake(c);
+		if (c->pend == NULL)
+			handshake(c);
+		else if ((r = srv_work_send_held(c)) > 0)
+			srv_conn_handshaken(c);
+		else if (r < 0)
+			srv_conn_close(c);
 		break;
 	case SRV_IDLE:
 	case SRV_READ:
@@ -524,6 +559,7 @@ srv_conn_expired(struct srv_conn *c)
 		answer_error(c, 503, "busy", 1);
 		break;
 	case SRV_WORK:
+	case SRV_HS_WORK:
 	case SRV_FREE:
 		break;
 	default:
@@ -546,7 +582,8 @@ srv_conn_stop(struct srv_conn *c)
 		answer_error(c, 503, "stopping", 1);
 		break;
 	default:
-		/* A request in hand is finished, and told to close. */
+		/* A request in hand is finished, and told to close; a
+		 * handshake step in hand is closed when it comes back. */
 		break;
 	}
 }

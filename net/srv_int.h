@@ -32,12 +32,17 @@
 /* Room for an error answer or a 100 Continue: status line, headers and
  * {"error":"<code>"}; these never carry request bytes. */
 #define SRV_SMALL_OUT 512
+/* A handshake worker holds a step's output here and sends it once the
+ * step is over (see srv_work.c's tls_step). Certificates and key shares:
+ * public bytes. */
+#define SRV_HS_OUT (32 * 1024)
 /* Extra connections, beyond max_conns, kept only to answer 503. */
 #define SRV_REFUSE_RESERVE 256
 
 enum srv_state {
 	SRV_FREE = 0,
-	SRV_HANDSHAKE, /* TLS handshake under way */
+	SRV_HANDSHAKE, /* TLS handshake under way, waiting for the peer */
+	SRV_HS_WORK, /* a handshake worker runs a step: the loop keeps off */
 	SRV_IDLE, /* between requests: nothing of the next one read */
 	SRV_READ, /* a request begun */
 	SRV_WAIT_BUF, /* header block read, waiting for a request buffer */
@@ -67,6 +72,11 @@ struct srv_conn {
 	int keep; /* the answer being written leaves it open */
 	int started; /* a byte of the current request was read */
 	int parsed; /* the parser's last word, while waiting for a buffer */
+	int hs_ret; /* what the handshake worker's step returned */
+	struct srv_worker *hold; /* during a step: output goes to its hs_out */
+	uint8_t *pend; /* a step's output the socket did not take at once */
+	size_t pend_len;
+	size_t pend_off;
 	int64_t born;
 	int64_t t0; /* the current request's first byte */
 	int64_t deadline; /* the current state must end by then */
@@ -93,6 +103,9 @@ struct srv_worker {
 	struct server *srv;
 	pthread_t thread;
 	int started;
+	int tls; /* runs TLS handshake steps, not requests */
+	uint8_t *hs_out; /* SRV_HS_OUT: a step's output, held */
+	size_t hs_len;
 	uint8_t *resp_body; /* locked */
 	struct http_resp resp;
 };
@@ -129,11 +142,14 @@ struct server {
 	size_t buf_size;
 	struct srv_queue buf_wait; /* SRV_WAIT_BUF, oldest first */
 
-	struct srv_worker *workers;
+	struct srv_worker *workers; /* nworkers, then ntls_workers */
 	int nworkers;
+	int ntls_workers;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t tls_cv;
 	struct srv_queue jobs; /* to the workers */
+	struct srv_queue tls_jobs; /* to the handshake workers */
 	struct srv_queue done; /* back from them */
 	atomic_int stopping;
 
@@ -163,6 +179,10 @@ void srv_conn_start(struct srv_conn *c);
 void srv_conn_event(struct srv_conn *c);
 void srv_conn_expired(struct srv_conn *c);
 void srv_conn_answered(struct srv_conn *c);
+/* A handshake worker ran a step (c->hs_ret has what it returned). */
+void srv_conn_handshaken(struct srv_conn *c);
+/* A worker holds it: no event, deadline or stop may touch it. */
+int srv_conn_busy(const struct srv_conn *c);
 /* Server stopping: end it now unless a request is in hand. */
 void srv_conn_stop(struct srv_conn *c);
 void srv_conn_close(struct srv_conn *c);
@@ -181,6 +201,12 @@ int srv_tls_send(struct srv_conn *c, const uint8_t *buf, size_t len);
 int srv_work_init(struct server *srv);
 int srv_work_start(struct server *srv);
 void srv_work_submit(struct srv_conn *c);
+/* Run one handshake step of c (its input has arrived) on a handshake
+ * worker. */
+void srv_work_submit_tls(struct srv_conn *c);
+/* The rest of a handshake step's output (c->pend), from the loop: 1 when
+ * it is all out, 0 when the socket is full, -1 on error. */
+int srv_work_send_held(struct srv_conn *c);
 void srv_work_stop(struct server *srv);
 void srv_work_free(struct server *srv);
 /* The connections workers finished since the last call (the loop's). */

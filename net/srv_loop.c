@@ -260,7 +260,7 @@ expire(struct server *srv, int64_t now)
 
 	for (i = 0; i < srv->nconns; i++) {
 		c = &srv->conns[i];
-		if (c->state != SRV_FREE && c->state != SRV_WORK &&
+		if (c->state != SRV_FREE && !srv_conn_busy(c) &&
 		    now >= c->deadline)
 			srv_conn_expired(c);
 	}
@@ -274,7 +274,7 @@ close_all(struct server *srv)
 	int i, left = 0;
 
 	for (i = 0; i < srv->nconns; i++) {
-		if (srv->conns[i].state == SRV_WORK)
+		if (srv_conn_busy(&srv->conns[i]))
 			left++;
 		else if (srv->conns[i].state != SRV_FREE)
 			srv_conn_close(&srv->conns[i]);
@@ -313,11 +313,14 @@ dispatch(struct server *srv, const struct epoll_event *ev, int64_t now)
 		for (c = srv_work_take_done(srv); c != NULL; c = next) {
 			next = c->next;
 			c->next = NULL;
-			srv_conn_answered(c);
+			if (c->state == SRV_HS_WORK)
+				srv_conn_handshaken(c);
+			else
+				srv_conn_answered(c);
 		}
 	} else if (tag - TAG_CONN < (uint64_t)srv->nconns) {
 		c = &srv->conns[tag - TAG_CONN];
-		if (c->state != SRV_FREE && c->state != SRV_WORK)
+		if (c->state != SRV_FREE && !srv_conn_busy(c))
 			srv_conn_event(c);
 	}
 }

@@ -1,12 +1,16 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/rsa.h>
 
 #include "net/srv_int.h"
 #include "util/file.h"
@@ -107,6 +111,82 @@ resumption_setup(struct server *srv)
 	return 0;
 }
 
+/*
+ * An EC key parsed from PEM signs through a fresh copy of itself each
+ * time (pk_wrap's eckey_sign_wrap), which recomputes the table of
+ * multiples of the base point for every ServerKeyExchange: half of each
+ * signature's cost. An ECDSA context keeps that table in its group once
+ * computed, so one is made from the key and signs once here, before any
+ * handshake thread exists; from then on handshakes only read the group
+ * (mbedTLS 2.28's ecp_mul_comb writes grp->T only while it is NULL), so
+ * the threads can share it. The parsed key is freed (mbedTLS wipes it).
+ */
+static int
+ecdsa_ready(struct server *srv)
+{
+	unsigned char hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	mbedtls_pk_context ec;
+	size_t siglen;
+	int ret;
+
+	if (mbedtls_pk_get_type(&srv->key) != MBEDTLS_PK_ECKEY)
+		return 0;
+	memset(hash, 0x5a, sizeof(hash));
+	mbedtls_pk_init(&ec);
+	if ((ret = mbedtls_pk_setup(
+		 &ec, mbedtls_pk_info_from_type(MBEDTLS_PK_ECDSA))) != 0 ||
+	    (ret = mbedtls_ecdsa_from_keypair(
+		 mbedtls_pk_ec(ec), mbedtls_pk_ec(srv->key))) != 0 ||
+	    (ret = mbedtls_pk_sign(&ec, MBEDTLS_MD_SHA256, hash, sizeof(hash),
+		 sig, &siglen, mbedtls_ctr_drbg_random, &srv->drbg)) != 0) {
+		mbedtls_pk_free(&ec);
+		return tls_err("the TLS key", ret);
+	}
+	mbedtls_pk_free(&srv->key);
+	srv->key = ec;
+	return 0;
+}
+
+/* Keep the pages that hold a big number out of swap (mbedTLS allocates
+ * it on the ordinary heap: see docs/net.md). */
+static int
+lock_mpi(const mbedtls_mpi *x)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	if (x->p == NULL || x->n == 0)
+		return 0;
+	a = (uintptr_t)x->p & ~(page - 1);
+	b = ((uintptr_t)(x->p + x->n) + page - 1) & ~(page - 1);
+	return mlock((void *)a, b - a);
+}
+
+/*
+ * The private key lives as long as the server: lock its pages, so it
+ * never reaches swap (mbedTLS cannot be given a locked allocator; the
+ * key is the one long-lived secret it holds). A failure (RLIMIT_MEMLOCK)
+ * is logged, not fatal: the key is no worse off than before.
+ */
+static void
+lock_key(struct server *srv)
+{
+	mbedtls_pk_type_t type = mbedtls_pk_get_type(&srv->key);
+	const mbedtls_rsa_context *rsa;
+	int rc = 0;
+
+	if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECDSA) {
+		rc = lock_mpi(&mbedtls_pk_ec(srv->key)->d);
+	} else if (type == MBEDTLS_PK_RSA) {
+		rsa = mbedtls_pk_rsa(srv->key);
+		rc = lock_mpi(&rsa->D) | lock_mpi(&rsa->P) | lock_mpi(&rsa->Q) |
+		     lock_mpi(&rsa->DP) | lock_mpi(&rsa->DQ) |
+		     lock_mpi(&rsa->QP);
+	}
+	if (rc != 0)
+		log_warn("server: cannot lock the TLS key in memory: %s",
+		    strerror(errno));
+}
+
 int
 srv_tls_setup(struct server *srv)
 {
@@ -139,6 +219,9 @@ srv_tls_setup(struct server *srv)
 		log_err("server: %s: the key must be EC or RSA", cfg->key_path);
 		return -1;
 	}
+	if (ecdsa_ready(srv) != 0)
+		return -1;
+	lock_key(srv);
 	ret = mbedtls_ssl_config_defaults(&srv->conf, MBEDTLS_SSL_IS_SERVER,
 	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (ret != 0)
@@ -184,8 +267,17 @@ static int
 bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct srv_conn *c = ctx;
+	struct srv_worker *w = c->hold;
 	ssize_t n;
 
+	/* In a handshake step: held, sent when the step is over. */
+	if (w != NULL && len <= SRV_HS_OUT - w->hs_len) {
+		memcpy(w->hs_out + w->hs_len, buf, len);
+		w->hs_len += len;
+		return (int)len;
+	}
+	if (w != NULL && w->hs_len > 0)
+		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	for (;;) {
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0)

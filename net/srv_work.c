@@ -2,10 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include <mbedtls/net_sockets.h>
 
 #include "net/srv_int.h"
 #include "util/log.h"
@@ -132,25 +135,114 @@ serve(struct srv_worker *w, struct srv_conn *c)
 	sodium_memzero(&w->resp, sizeof(w->resp));
 }
 
+/* Send what a step wrote; what the socket does not take now waits in
+ * c->pend for the loop. 0, or -1 when the connection failed. */
+static int
+flush_held(struct srv_worker *w, struct srv_conn *c)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < w->hs_len) {
+		n = send(c->fd, w->hs_out + off, w->hs_len - off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		return -1;
+	}
+	if (off < w->hs_len) {
+		if ((c->pend = malloc(w->hs_len - off)) == NULL) {
+			log_err("server: out of memory");
+			return -1;
+		}
+		memcpy(c->pend, w->hs_out + off, w->hs_len - off);
+		c->pend_len = w->hs_len - off;
+		c->pend_off = 0;
+	}
+	return 0;
+}
+
+int
+srv_work_send_held(struct srv_conn *c)
+{
+	ssize_t n;
+
+	while (c->pend_off < c->pend_len) {
+		n = send(c->fd, c->pend + c->pend_off,
+		    c->pend_len - c->pend_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->pend_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	free(c->pend);
+	c->pend = NULL;
+	c->pend_len = c->pend_off = 0;
+	return 1;
+}
+
+/*
+ * A handshake step: mbedTLS reads what has arrived, does the public-key
+ * work it allows (ECDHE, the signature, the shared secret) and writes
+ * the next flight, then returns WANT_READ instead of waiting. The objects
+ * it shares with other steps are safe from several threads in mbedTLS
+ * 2.28 built with MBEDTLS_THREADING_C (Debian's is): the DRBG, the
+ * ticket keys and the session cache take their own mutex; the
+ * configuration is only read; the EC key's group got its table at start
+ * (srv_tls.c's ecdsa_ready), so signing only reads it.
+ *
+ * The step's output is held until the step is over: mbedTLS sends its
+ * Finished before it puts the new session in the cache, and a client
+ * that reconnects at once would otherwise race another handshake thread
+ * to it (and get a full handshake). It also makes a flight one send.
+ */
+static void
+tls_step(struct srv_worker *w, struct srv_conn *c)
+{
+	c->hold = w;
+	w->hs_len = 0;
+	c->hs_ret = mbedtls_ssl_handshake(c->ssl);
+	c->hold = NULL;
+	if (w->hs_len > 0 && flush_held(w, c) != 0)
+		c->hs_ret = MBEDTLS_ERR_NET_SEND_FAILED;
+	w->hs_len = 0;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct srv_worker *w = arg;
 	struct server *srv = w->srv;
+	struct srv_queue *q = w->tls ? &srv->tls_jobs : &srv->jobs;
+	pthread_cond_t *cv = w->tls ? &srv->tls_cv : &srv->cv;
 	struct srv_conn *c;
 	uint64_t one = 1;
 	ssize_t n;
 
 	for (;;) {
 		pthread_mutex_lock(&srv->mu);
-		while (srv->jobs.head == NULL && !atomic_load(&srv->stopping))
-			pthread_cond_wait(&srv->cv, &srv->mu);
-		c = srv_queue_pop(&srv->jobs);
+		while (q->head == NULL && !atomic_load(&srv->stopping))
+			pthread_cond_wait(cv, &srv->mu);
+		c = srv_queue_pop(q);
 		pthread_mutex_unlock(&srv->mu);
 		/* Stopping: the jobs still queued are served first. */
 		if (c == NULL)
 			break;
-		serve(w, c);
+		if (w->tls)
+			tls_step(w, c);
+		else
+			serve(w, c);
 		pthread_mutex_lock(&srv->mu);
 		srv_queue_push(&srv->done, c);
 		pthread_mutex_unlock(&srv->mu);
@@ -168,6 +260,17 @@ srv_work_submit(struct srv_conn *c)
 	pthread_mutex_lock(&srv->mu);
 	srv_queue_push(&srv->jobs, c);
 	pthread_cond_signal(&srv->cv);
+	pthread_mutex_unlock(&srv->mu);
+}
+
+void
+srv_work_submit_tls(struct srv_conn *c)
+{
+	struct server *srv = c->srv;
+
+	pthread_mutex_lock(&srv->mu);
+	srv_queue_push(&srv->tls_jobs, c);
+	pthread_cond_signal(&srv->tls_cv);
 	pthread_mutex_unlock(&srv->mu);
 }
 
@@ -190,6 +293,7 @@ srv_work_take_done(struct server *srv)
 int
 srv_work_init(struct server *srv)
 {
+	struct srv_worker *w;
 	int i;
 
 	srv->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -197,12 +301,23 @@ srv_work_init(struct server *srv)
 		log_err("server: eventfd: %s", strerror(errno));
 		return -1;
 	}
-	srv->workers = calloc((size_t)srv->cfg.workers, sizeof(*srv->workers));
+	srv->ntls_workers = srv->tls ? srv->cfg.tls_workers : 0;
+	srv->workers = calloc((size_t)(srv->cfg.workers + srv->ntls_workers),
+	    sizeof(*srv->workers));
 	if (srv->workers == NULL) {
 		log_err("server: out of memory");
 		return -1;
 	}
 	srv->nworkers = srv->cfg.workers;
+	for (i = 0; i < srv->ntls_workers; i++) {
+		w = &srv->workers[srv->nworkers + i];
+		w->srv = srv;
+		w->tls = 1;
+		if ((w->hs_out = malloc(SRV_HS_OUT)) == NULL) {
+			log_err("server: out of memory");
+			return -1;
+		}
+	}
 	for (i = 0; i < srv->nworkers; i++) {
 		srv->workers[i].srv = srv;
 		/* Answers carry what people typed and texted: locked memory
@@ -221,7 +336,7 @@ srv_work_start(struct server *srv)
 {
 	int i;
 
-	for (i = 0; i < srv->nworkers; i++) {
+	for (i = 0; i < srv->nworkers + srv->ntls_workers; i++) {
 		if (pthread_create(&srv->workers[i].thread, NULL, worker_main,
 			&srv->workers[i]) != 0) {
 			log_err("server: cannot start worker %d", i);
@@ -241,8 +356,9 @@ srv_work_stop(struct server *srv)
 	pthread_mutex_lock(&srv->mu);
 	atomic_store(&srv->stopping, 1);
 	pthread_cond_broadcast(&srv->cv);
+	pthread_cond_broadcast(&srv->tls_cv);
 	pthread_mutex_unlock(&srv->mu);
-	for (i = 0; i < srv->nworkers; i++) {
+	for (i = 0; i < srv->nworkers + srv->ntls_workers; i++) {
 		if (srv->workers[i].started)
 			pthread_join(srv->workers[i].thread, NULL);
 		srv->workers[i].started = 0;
@@ -256,9 +372,12 @@ srv_work_free(struct server *srv)
 
 	for (i = 0; i < srv->nworkers; i++)
 		sodium_free(srv->workers[i].resp_body);
+	for (i = 0; i < srv->ntls_workers; i++)
+		free(srv->workers[srv->nworkers + i].hs_out);
 	free(srv->workers);
 	srv->workers = NULL;
 	srv->nworkers = 0;
+	srv->ntls_workers = 0;
 	if (srv->wake_fd >= 0)
 		close(srv->wake_fd);
 	srv->wake_fd = -1;

@@ -16,6 +16,11 @@
   net_helper.py refused PORT CAFILE HOLD
       hold HOLD connections, then one more must get 503 + Retry-After
       after its TLS handshake
+  net_helper.py handshakes PORT CAFILE THREADS EACH
+      THREADS clients at once, each making EACH new connections with
+      one GET: the first a full handshake, the others resuming its
+      session (half by ticket, half by session id); every one answered
+      200, every resumption after the first reused
   net_helper.py nohandshake PORT LIMIT_S
       connect and say nothing: closed within LIMIT_S seconds
   net_helper.py silent [CERT KEY]
@@ -248,6 +253,53 @@ def burst(port, cafile, n):
              ", ".join("%d %s" % (v, k) for k, v in sorted(counts.items()))))
 
 
+def handshakes(port, cafile, nthreads, each):
+    gate = threading.Barrier(nthreads)
+
+    def one(i):
+        ctx = ssl.create_default_context(cafile=cafile)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        if i % 2:
+            ctx.options |= ssl.OP_NO_TICKET
+        sess = None
+        answered = reused = 0
+        try:
+            gate.wait(timeout=60)
+        except threading.BrokenBarrierError:
+            pass
+        for _ in range(each):
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=20)
+                s = ctx.wrap_socket(s, server_hostname="127.0.0.1",
+                                    session=sess)
+                s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n"
+                          b"Connection: close\r\n\r\n")
+                resp = read_all(s)
+                if sess is not None and s.session_reused:
+                    reused += 1
+                if sess is None:
+                    sess = s.session
+                s.close()
+            except (OSError, ssl.SSLError):
+                continue
+            if resp.startswith(b"HTTP/1.1 200 "):
+                answered += 1
+        return answered, reused
+
+    with concurrent.futures.ThreadPoolExecutor(nthreads) as ex:
+        results = list(ex.map(one, range(nthreads)))
+    answered = sum(a for a, _ in results)
+    reused = sum(r for _, r in results)
+    n = nthreads * each
+    print("%s - %d clients at once, %d TLS connections: %d answered 200"
+          % ("ok" if answered == n else "not ok", nthreads, n, answered))
+    print("%s - ... and %d of %d resumptions reused the session "
+          "(tickets and session ids, several handshake threads)"
+          % ("ok" if reused == n - nthreads else "not ok", reused,
+             n - nthreads))
+
+
 def refused(port, cafile, hold):
     held = [connect(port, cafile) for _ in range(hold)]
     time.sleep(0.2)
@@ -287,6 +339,9 @@ def main():
         burst(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif cmd == "refused":
         refused(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif cmd == "handshakes":
+        handshakes(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                   int(sys.argv[5]))
     elif cmd == "nohandshake":
         nohandshake(int(sys.argv[2]), float(sys.argv[3]))
     elif cmd == "silent":

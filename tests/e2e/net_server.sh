@@ -19,7 +19,7 @@ start_es() {
 	spawn "$T/$name.log" "$ES" -p 0 "$@"
 	i=0
 	while [ $i -lt 50 ]; do
-		PORT=$(sed -n 's/^port //p' "$T/$name.log")
+		PORT=$(sed -n 's/^port //p' "$T/$name.log" 2>/dev/null)
 		if [ -n "$PORT" ]; then
 			return 0
 		fi
@@ -265,8 +265,9 @@ start_es crowd -c "$T/ec.pem" -k "$T/ec.key" -C 1024 -A 1024 -i 60000 \
     -r 60000
 CROWD_PID=$LAST_PID
 python3 "$HELP" crowd "$PORT" "$T/ec.pem" 500 50 10 3
-start_es burst -c "$T/ec.pem" -k "$T/ec.key" -A 1024 -q 16
+start_es burst -c "$T/ec.pem" -k "$T/ec.key" -A 1024 -q 16 -W 4
 BURST_PID=$LAST_PID
+BURST_PORT=$PORT
 python3 "$HELP" burst "$PORT" "$T/ec.pem" 300
 start_es limit -c "$T/ec.pem" -k "$T/ec.key" -C 2 -H 1000
 LIMIT_PID=$LAST_PID
@@ -282,6 +283,9 @@ check "session tickets: s_client -reconnect resumed 5 of 5" \
 sclient "$TLS" -tls1_2 -no_ticket -reconnect
 check "session cache: resumed by id 5 of 5 without tickets" \
     test "$(count '^Reused, TLSv1.2' "$T/sclient.out")" -eq 5
+# Handshake steps run on 4 handshake threads at once, sharing the DRBG,
+# the ticket keys, the session cache and the key.
+python3 "$HELP" handshakes "$BURST_PORT" "$T/ec.pem" 16 12
 start_es ticket -c "$T/ec.pem" -k "$T/ec.key" -T 1
 TICKET_PID=$LAST_PID
 sclient "$PORT" -tls1_2 -sess_out "$T/sess.pem"
@@ -311,6 +315,8 @@ wait "$RSA_PID"
 rc3=$?
 check "servers stop cleanly on SIGTERM ($rc1 $rc2 $rc3)" \
     test "$rc1" -eq 0 -a "$rc2" -eq 0 -a "$rc3" -eq 0
+check "the TLS keys (EC and RSA) were locked in memory" \
+    test "$(cat "$T/tls.log" "$T/rsa.log" | grep -c 'cannot lock')" -eq 0
 check "server logs hold no error lines" \
     test "$(cat "$T/tls.log" "$T/plain.log" "$T/rsa.log" |
 	grep -c '\[error\]')" -eq 0

@@ -91,7 +91,7 @@ usage(void)
 	    "[-w workers] [-q queue] [-i idle_ms] [-r request_ms] "
 	    "[-m max_requests] [-b max_body] [-C max_conns] "
 	    "[-A max_per_addr] [-H handshake_ms] [-L lifetime_ms] "
-	    "[-T ticket_s]\n");
+	    "[-T ticket_s] [-W tls_workers]\n");
 	exit(2);
 }
 
@@ -106,8 +106,8 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.addr = "127.0.0.1";
 	cfg.handler = handle;
-	while (
-	    (ch = getopt(argc, argv, "A:C:H:L:T:a:b:c:i:k:m:p:q:r:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:C:H:L:T:W:a:b:c:i:k:m:p:q:r:w:")) !=
+	       -1) {
 		switch (ch) {
 		case 'A':
 			cfg.max_per_addr = atoi(optarg);
@@ -123,6 +123,9 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.ticket_s = atoi(optarg);
+			break;
+		case 'W':
+			cfg.tls_workers = atoi(optarg);
 			break;
 		case 'a':
 			cfg.addr = optarg;
