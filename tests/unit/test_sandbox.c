@@ -23,7 +23,11 @@ in_child(void (*fn)(void))
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (sandbox_enter() != 0)
+		struct sandbox_policy sp;
+
+		sandbox_policy_init(&sp, SANDBOX_SMSD);
+		if (sandbox_policy_allow_write(&sp, "/tmp", 0) != 0 ||
+		    sandbox_enter(&sp) != 0)
 			_exit(3);
 		fn();
 		_exit(0);
@@ -51,7 +55,7 @@ threads_and_files(void)
 	if (pthread_create(&t, NULL, thread_fn, (void *)1) != 0 ||
 	    pthread_join(t, &ret) != 0 || ret != (void *)1)
 		_exit(5);
-	fp = fopen("/dev/null", "w");
+	fp = fopen("/dev/null", "r");
 	if (fp == NULL)
 		_exit(6);
 	fclose(fp);

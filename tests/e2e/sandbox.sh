@@ -1,0 +1,129 @@
+#!/bin/sh
+# Confinement (util/sandbox.h, issue 13): each daemon's allow list refuses
+# what an attacker inside it would try, and lets through what it needs
+# (tests/tools/sandbox_probe.c, as root dropping to nobody as the daemons
+# do); the running daemons show the filter, no capabilities and no new
+# privileges; hubd's user cannot read or remove the hub's box key.
+. "$(dirname "$0")/lib.sh"
+
+chmod 755 "$T"
+mkdir -p "$T/outside"
+chmod 777 "$T/outside"
+for role in hubd smsd kioskd; do
+	mkdir -p "$T/w-$role"
+	"$TOOLS/sandbox_probe" "$role" "$T/w-$role" "$T/outside" nobody \
+		>"$T/probe-$role.log" 2>&1
+	rc=$?
+	cat "$T/probe-$role.log"
+	check "$role: the probe ran every case" test "$rc" -le 1 -a \
+		"$(grep -c '^ok - \|^not ok - ' "$T/probe-$role.log")" -ge 25
+done
+check "nothing was created outside the write paths" \
+	test ! -e "$T/outside/created"
+
+# status PID FIELD: the value of one /proc/PID/status line.
+status() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+confined() { # name pid
+	check "$1 runs as nobody" test "$(ps -o user= -p "$2")" = nobody
+	check "$1: Seccomp 2 (filter)" test "$(status "$2" Seccomp)" = 2
+	check "$1: NoNewPrivs 1" test "$(status "$2" NoNewPrivs)" = 1
+	check "$1: empty capability bounding set" \
+		test "$(status "$2" CapBnd)" = 0000000000000000
+	check "$1: no effective, permitted or ambient capability" test \
+		"$(status "$2" CapEff)$(status "$2" CapPrm)$(status "$2" CapAmb)" = \
+		000000000000000000000000000000000000000000000000
+	check "$1: not dumpable, no core" sh -c \
+		"grep -q '^Max core file size *0 *0' /proc/$2/limits"
+}
+
+hub_setup
+hub_enroll sms-1
+hub_enroll kiosk-1
+start_hubd
+check "hubd is up" curl -sf --cacert "$HUB/tls.crt" "$HUB_URL/v1/health" -o /dev/null
+confined hubd "$HUBD_PID"
+as_nobody() {
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+}
+check "hubd's user cannot read hub.box.key" sh -c \
+	"! $(command -v setpriv) --reuid=nobody --regid=$(id -g nobody) --clear-groups cat $HUB/hub.box.key >/dev/null 2>&1"
+as_nobody rm -f "$HUB/hub.box.key" 2>/dev/null
+as_nobody mv "$HUB/hub.sign.key" "$HUB/moved" 2>/dev/null
+check "hubd's user cannot remove or replace the hub's keys" \
+	test -f "$HUB/hub.box.key" -a -f "$HUB/hub.sign.key" -a ! -e "$HUB/moved"
+check "hubd's user cannot read the keys hubd read as root" sh -c \
+	"! $(command -v setpriv) --reuid=nobody --regid=$(id -g nobody) --clear-groups cat $HUB/hub.sign.key $HUB/tls.key $HUB/inbox.key >/dev/null 2>&1"
+check "the hub's keys stay root's, mode 0600" test \
+	"$(stat -c '%U %a' "$HUB/hub.box.key" "$HUB/hub.sign.key" "$HUB/tls.key" "$HUB/inbox.key" | sort -u)" = "root 600"
+
+# smsd, with one provider, as root dropping to nobody.
+S="$T/sms"
+mkdir -p "$S"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$S/tls.key" -out "$S/tls.crt" -days 2 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1
+cp "$HUB/devices/sms-1.bundle" "$S/device.bundle"
+printf 'json_secret = sandbox-test-secret\nstate_key = %s\n' \
+	"$(openssl rand -hex 32)" >"$S/secrets"
+chmod 600 "$S/tls.key" "$S/secrets" "$S/device.bundle"
+SPORT=$(free_port)
+cat >"$S/smsd.conf" <<EOF
+[smsd]
+listen = 127.0.0.1
+port = $SPORT
+tls_cert = $S/tls.crt
+tls_key = $S/tls.key
+device_bundle = $S/device.bundle
+database = $S/smsd.db
+database_key = $S/smsd.key
+secrets = $S/secrets
+content = $ROOT/content
+language = en
+user = nobody
+
+[json]
+enabled = true
+EOF
+chown -R nobody "$S"
+spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
+SMSD_PID=$LAST_PID
+check "smsd is up" wait_port "$SPORT"
+confined smsd "$SMSD_PID"
+
+# kioskd, printing to a file.
+K="$T/kiosk"
+mkdir -p "$K"
+install -m 0600 "$HUB/devices/kiosk-1.bundle" "$K/kiosk.bundle"
+KPORT=$(free_port)
+cat >"$K/kioskd.conf" <<EOF
+[kioskd]
+listen = 127.0.0.1
+port = $KPORT
+user = nobody
+venue_name = Sandbox Library
+venue_code = SBX-LIB-01
+device_bundle = $K/kiosk.bundle
+database = $K/outbox.db
+database_key = $K/outbox.key
+content = $ROOT/content
+templates = $ROOT/kiosk/templates
+static = $ROOT/kiosk/static
+languages = en
+service_number = +447700900000
+service_number_display = 07700 900000
+printer = file:$K/slip.bin
+EOF
+chown -R nobody "$K"
+spawn "$T/kioskd.log" "$BIN/kioskd" --config "$K/kioskd.conf"
+KIOSKD_PID=$LAST_PID
+check "kioskd is up" wait_port "$KPORT"
+confined kioskd "$KIOSKD_PID"
+if ! kill -0 "$KIOSKD_PID" 2>/dev/null; then tail -5 "$T/kioskd.log"; fi
+check "kioskd serves its first page confined" sh -c \
+	"curl -sf http://127.0.0.1:$KPORT/ -o /dev/null"
+for d in hubd smsd kioskd; do
+	check "$d logged its allow list and Landlock" sh -c \
+		"grep -q 'sandbox: $d allow list in place' $T/$d.log && grep -q 'sandbox: Landlock ABI\|no Landlock' $T/$d.log"
+done
