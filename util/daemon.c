@@ -99,11 +99,25 @@ drop_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int held = 0;
 
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+	    errno != EINVAL) {
+		log_err(
+		    "cannot clear ambient capabilities: %s", strerror(errno));
+		return -1;
+	}
 	memset(data, 0, sizeof(data));
-	if ((prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
-		errno != EINVAL) ||
-	    syscall(SYS_capset, &hdr, data) != 0) {
+	if (syscall(SYS_capget, &hdr, data) != 0) {
+		log_err("cannot read capabilities: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		held |= data[i].permitted != 0;
+	/* capset only when there is something to give up: a unit's
+	 * system call filter may refuse it otherwise. */
+	memset(data, 0, sizeof(data));
+	if (held && syscall(SYS_capset, &hdr, data) != 0) {
 		log_err("cannot clear capabilities: %s", strerror(errno));
 		return -1;
 	}
