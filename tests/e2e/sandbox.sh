@@ -127,3 +127,38 @@ for d in hubd smsd kioskd; do
 	check "$d logged its allow list and Landlock" sh -c \
 		"grep -q 'sandbox: $d allow list in place' $T/$d.log && grep -q 'sandbox: Landlock ABI\|no Landlock' $T/$d.log"
 done
+
+# As the systemd units run them: started as the daemon's user, not root
+# (setpriv here, User= there), from the layout docs/install.md gives.
+# hubd: a hub made with --staff-dir, its folder the user's own.
+H2="$T/hub2"
+$BIN/hubctl -d "$H2" init --passphrase-file "$PASS" \
+	--insecure-fast-kdf-for-tests --port "$(free_port)" \
+	--content "$ROOT/content" --staff-dir "$T/staff2" >"$T/init2.log" 2>&1
+check "the server folder holds no box key (--staff-dir)" test ! -e "$H2/hub.box.key"
+chown -R nobody "$H2"
+H2_PORT=$(sed -n 's/^port = //p' "$H2/hubd.conf")
+spawn "$T/hubd2.log" setpriv --reuid=nobody --regid="$(id -g nobody)" \
+	--clear-groups "$BIN/hubd" --config "$H2/hubd.conf"
+H2_PID=$LAST_PID
+check "hubd started as its user is up" wait_port "$H2_PORT"
+check "hubd started as its user: Seccomp 2, NoNewPrivs 1" test \
+	"$(status "$H2_PID" Seccomp) $(status "$H2_PID" NoNewPrivs)" = "2 1"
+
+# smsd: given CAP_NET_BIND_SERVICE as ambient (smsd.service) gives it up.
+S2="$T/sms2"
+mkdir -p "$S2"
+cp -p "$S/tls.crt" "$S/tls.key" "$S/secrets" "$S/device.bundle" "$S2/"
+S2_PORT=$(free_port)
+sed -e "s|$S/|$S2/|g" -e "s/^port = .*/port = $S2_PORT/" "$S/smsd.conf" >"$S2/smsd.conf"
+chown -R nobody "$S2"
+spawn "$T/smsd2.log" setpriv --reuid=nobody --regid="$(id -g nobody)" \
+	--clear-groups --inh-caps=+net_bind_service \
+	--ambient-caps=+net_bind_service "$BIN/smsd" --config "$S2/smsd.conf"
+S2_PID=$LAST_PID
+check "smsd started as its user with CAP_NET_BIND_SERVICE is up" wait_port "$S2_PORT"
+check "smsd gave up the capability it was passed (CapEff, CapPrm, CapAmb 0)" test \
+	"$(status "$S2_PID" CapEff)$(status "$S2_PID" CapPrm)$(status "$S2_PID" CapAmb)" = \
+	000000000000000000000000000000000000000000000000
+check "smsd started as its user: Seccomp 2, NoNewPrivs 1" test \
+	"$(status "$S2_PID" Seccomp) $(status "$S2_PID" NoNewPrivs)" = "2 1"
