@@ -397,9 +397,9 @@ sandbox_enter(const struct sandbox_policy *p)
 	int n = threads();
 
 	if (n > 1 + p->library_threads) {
-		log_err("sandbox: %d threads run already; confine before "
-			"starting any",
-		    n - 1);
+		log_err("sandbox: %d other thread%s already running; "
+			"confine before starting any",
+		    n - 1, n == 2 ? " is" : "s are");
 		return -1;
 	}
 	if (n > 1)
