@@ -111,6 +111,7 @@ static const int common[] = {
     SCMP_SYS(rt_sigaction),
     SCMP_SYS(rt_sigreturn),
     SCMP_SYS(rt_sigtimedwait),
+    SCMP_SYS(restart_syscall), /* a sleep resumed after SIGSTOP/SIGCONT */
     SCMP_SYS(tgkill),
     SCMP_SYS(sched_yield),
     SCMP_SYS(sched_getaffinity),

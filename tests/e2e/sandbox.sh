@@ -163,6 +163,23 @@ check "smsd gave up the capability it was passed (CapEff, CapPrm, CapAmb 0)" tes
 check "smsd started as its user: Seccomp 2, NoNewPrivs 1" test \
 	"$(status "$S2_PID" Seccomp) $(status "$S2_PID" NoNewPrivs)" = "2 1"
 
+# Paused and resumed (a debugger, an operator's kill -STOP): the kernel
+# resumes interrupted sleeps with restart_syscall, which the lists allow.
+for d in "hubd:$HUBD_PID" "smsd:$SMSD_PID" "kioskd:$KIOSKD_PID"; do
+	kill -STOP "${d##*:}"
+done
+sleep 1
+for d in "hubd:$HUBD_PID" "smsd:$SMSD_PID" "kioskd:$KIOSKD_PID"; do
+	kill -CONT "${d##*:}"
+done
+sleep 2
+check "hubd answers after SIGSTOP and SIGCONT" \
+	curl -sf --cacert "$HUB/tls.crt" "$HUB_URL/v1/health" -o /dev/null
+check "smsd answers after SIGSTOP and SIGCONT" \
+	curl -sf --cacert "$S/tls.crt" "https://127.0.0.1:$SPORT/v1/health" -o /dev/null
+check "kioskd answers after SIGSTOP and SIGCONT" \
+	curl -sf "http://127.0.0.1:$KPORT/health" -o /dev/null
+
 # Stopping is part of the allow list too (the signal thread is cancelled,
 # databases closed; a sanitizer build's leak check runs): each daemon
 # exits 0 on SIGTERM, not killed by SIGSYS (159 = 128 + 31). Under
