@@ -267,6 +267,7 @@ main(int argc, char **argv)
 	const char *config;
 	uint8_t *dbkey = NULL;
 	struct daemon_signals sigs;
+	struct sandbox_policy sp;
 	int rc = 1, c;
 
 	log_init("hubd");
@@ -320,9 +321,11 @@ main(int argc, char **argv)
 	dbkey = NULL;
 	if (hd.db == NULL)
 		goto out;
-	if (daemon_signals_start(&sigs, stop_server, srv) != 0)
+	sandbox_policy_init(&sp, SANDBOX_HUBD);
+	if (sandbox_policy_allow_write(&sp, conf.inbox, 1) != 0 ||
+	    sandbox_enter(&sp) != 0)
 		goto out;
-	if (sandbox_enter() != 0)
+	if (daemon_signals_start(&sigs, stop_server, srv) != 0)
 		goto out;
 	log_info("listening on %s port %u (%s)", conf.net.listen,
 	    (unsigned)server_port(srv), sc.cert_path != NULL ? "TLS" : "plain");

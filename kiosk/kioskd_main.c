@@ -17,6 +17,7 @@
 #include "kiosk/kconf.h"
 #include "kiosk/kiosk.h"
 #include "kiosk/kioskd_check.h"
+#include "kiosk/kioskd_sandbox.h"
 #include "net/forwarder.h"
 #include "net/heartbeat.h"
 #include "net/server.h"
@@ -26,7 +27,6 @@
 #include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/periodic.h"
-#include "util/sandbox.h"
 
 #define TICK_MS 1000
 
@@ -206,7 +206,8 @@ main(int argc, char **argv)
 	kc.bundle = b;
 	kc.on_queued = on_queued;
 	kc.on_queued_arg = kd.fw;
-	if ((kd.k = kiosk_new(&kc)) == NULL)
+	if ((kd.k = kiosk_new(&kc)) == NULL ||
+	    kioskd_sandbox(&conf, b->hub_url) != 0)
 		goto out;
 	if (forwarder_start(kd.fw) != 0)
 		goto out;
@@ -215,8 +216,6 @@ main(int argc, char **argv)
 	if (periodic_start(&ticker, TICK_MS, tick, &kd) != 0)
 		goto out;
 	if (daemon_signals_start(&sigs, on_signal, &kd) != 0)
-		goto out;
-	if (sandbox_enter() != 0)
 		goto out;
 	log_info("venue %s: listening on http://%s:%u/ (%zu languages)",
 	    conf.venue_code, conf.net.listen, (unsigned)server_port(kd.srv),

@@ -447,6 +447,7 @@ main(int argc, char **argv)
 	struct dialog_cfg dcfg;
 	struct forwarder_config fc;
 	struct daemon_signals sigs;
+	struct sandbox_policy sp;
 	struct secrets *secrets = NULL;
 	struct bundle *b = NULL;
 	struct db *db = NULL;
@@ -573,15 +574,20 @@ main(int argc, char **argv)
 	    conf.database, dbkey, b, "sms", conf.heartbeat_s, NULL});
 	sodium_free(dbkey);
 	dbkey = NULL;
-	if (sd.fw == NULL || forwarder_start(sd.fw) != 0)
+	if (sd.fw == NULL)
+		goto out;
+	sandbox_policy_init(&sp, SANDBOX_SMSD);
+	if (sandbox_policy_allow_write(&sp, conf.database, 1) != 0 ||
+	    sandbox_policy_resolve(&sp, b->hub_url) != 0 ||
+	    sandbox_enter(&sp) != 0)
+		goto out;
+	if (forwarder_start(sd.fw) != 0)
 		goto out;
 	if (hb == NULL || heartbeat_start(hb) != 0)
 		goto out;
 	if (periodic_start(&purger, PURGE_EVERY_MS, purge, &sd) != 0)
 		goto out;
 	if (daemon_signals_start(&sigs, on_signal, &sd) != 0)
-		goto out;
-	if (sandbox_enter() != 0)
 		goto out;
 	log_info("listening on %s port %u (%s)", conf.net.listen,
 	    (unsigned)server_port(sd.srv),

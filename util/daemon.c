@@ -4,7 +4,9 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -70,13 +72,65 @@ daemon_signals_stop(struct daemon_signals *ds)
 	ds->started = 0;
 }
 
+/*
+ * Empty the capability bounding set (needs CAP_SETPCAP: done while still
+ * root), so nothing this process becomes can hold a capability again,
+ * and clear the ambient set a service manager may have given.
+ */
+static int
+drop_bounding_set(void)
+{
+	int cap;
+
+	/* PR_CAPBSET_READ fails (EINVAL) past the kernel's last cap. */
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			log_err("cannot drop capability %d: %s", cap,
+			    strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* Started as a plain user (systemd User=, perhaps with an ambient
+ * CAP_NET_BIND_SERVICE to bind): give up whatever it was given. */
+static int
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int held = 0;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+	    errno != EINVAL) {
+		log_err(
+		    "cannot clear ambient capabilities: %s", strerror(errno));
+		return -1;
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) != 0) {
+		log_err("cannot read capabilities: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		held |= data[i].permitted != 0;
+	/* capset only when there is something to give up: a unit's
+	 * system call filter may refuse it otherwise. */
+	memset(data, 0, sizeof(data));
+	if (held && syscall(SYS_capset, &hdr, data) != 0) {
+		log_err("cannot clear capabilities: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 daemon_drop_privileges(const char *user)
 {
 	struct passwd *pw;
 
 	if (geteuid() != 0)
-		return 0;
+		return drop_capabilities();
 	if (user == NULL || user[0] == '\0') {
 		log_err("started as root but no user= is configured");
 		return -1;
@@ -87,6 +141,9 @@ daemon_drop_privileges(const char *user)
 		    "user %s does not exist (useradd --system %s)", user, user);
 		return -1;
 	}
+	if (drop_bounding_set() != 0 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+		return -1;
 	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		log_err("cannot switch to user %s: %s", user, strerror(errno));

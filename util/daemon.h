@@ -28,9 +28,11 @@ int daemon_signals_start(
 void daemon_signals_stop(struct daemon_signals *ds);
 
 /*
- * When running as root: switch to user (groups, gid, uid) and check root
- * cannot be regained. Not root: nothing to do. Root with no user
- * configured, or a user that does not exist, is an error.
+ * When running as root: empty the capability bounding and ambient sets,
+ * switch to user (groups, gid, uid), check root cannot be regained, and
+ * stay non-dumpable. Not root: give up any capability a service manager
+ * passed (e.g. to bind a low port). Root with no user configured, or a
+ * user that does not exist, is an error.
  */
 int daemon_drop_privileges(const char *user);
 

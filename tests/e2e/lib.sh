@@ -73,12 +73,25 @@ hub_setup() {
 }
 
 hub_enroll() { # $1 = device name
-	$HUBCTL enroll "$1" --url "$HUB_URL" >/dev/null 2>&1 &&
-		chown -R nobody "$HUB"
+	$HUBCTL enroll "$1" --url "$HUB_URL" >/dev/null 2>&1 && hub_own
+}
+
+# hubd reads its keys as root, then runs as nobody, which gets only what
+# it writes: the inbox and the folder its journals go in. Everything else
+# (hub.box.key above all) stays root's, mode 0600; the folder is sticky
+# so nobody cannot remove or replace root's files in it.
+hub_own() {
+	chown -R root:root "$HUB" &&
+		chown "root:$(id -g nobody)" "$HUB" &&
+		chmod 1770 "$HUB" &&
+		{ [ ! -e "$HUB/hub.box.key" ] || chmod 600 "$HUB/hub.box.key"; } &&
+		for f in "$HUB"/inbox.db*; do
+			[ ! -e "$f" ] || chown nobody "$f" || return 1
+		done
 }
 
 start_hubd() {
-	chown -R nobody "$HUB"
+	hub_own || echo "hub_own: cannot give the inbox to nobody" >&2
 	spawn "$T/hubd.log" "$BIN/hubd" --config "$HUB/hubd.conf"
 	HUBD_PID=$LAST_PID
 	wait_port "$HUB_PORT"
