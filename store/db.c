@@ -14,6 +14,11 @@
 #include "util/log.h"
 
 #define DB_BUSY_TIMEOUT_MS 5000
+/* See docs/storage.md: 4096-byte pages for new databases. */
+#define DB_PAGE_SIZE 4096
+#define DB_PAGE_SIZE_LEGACY 1024
+#define DB_CREATE_TRIES 5
+#define DB_CREATE_RETRY_US 20000
 /* "x'" + 64 hex digits + "'" is SQLCipher's form for a raw key. */
 #define DB_RAWKEY_LEN (2 + 2 * DB_KEY_LEN + 1)
 
@@ -86,6 +91,39 @@ db_rollback(struct db *db)
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* One fixed savepoint name: savepoints nest, so callers never clash. */
+int
+db_savepoint(struct db *db)
+{
+	return db_exec(db, "SAVEPOINT op");
+}
+
+int
+db_release(struct db *db)
+{
+	return db_exec(db, "RELEASE op");
+}
+
+void
+db_rollback_to(struct db *db)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE then pops it. */
+	sqlite3_exec(db->h, "ROLLBACK TO op", NULL, NULL, NULL);
+	sqlite3_exec(db->h, "RELEASE op", NULL, NULL, NULL);
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->h);
+}
+
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}
+
 sqlite3 *
 db_handle(struct db *db)
 {
@@ -126,6 +164,8 @@ prepare_file(const char *path)
 	}
 	fd = open(
 	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) /* another process was quicker */
+		return lstat(path, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
 	if (fd < 0) {
 		log_err("%s: cannot create: %s", path, strerror(errno));
 		return -1;
@@ -162,23 +202,55 @@ out:
 	return rc;
 }
 
-/* A wrong key shows up at the first read, as "file is not a database". */
+/* A wrong key (or page size) shows up at the first read, as "file is
+ * not a database": SQLITE_NOTADB, SQLITE_ROW when it reads. */
 static int
-prove_key(struct db *db)
+first_read(struct db *db)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1,
-		&st, NULL) != SQLITE_OK) {
-		rc = sqlite3_errcode(db->h);
-		goto fail;
-	}
+		&st, NULL) != SQLITE_OK)
+		return sqlite3_errcode(db->h);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+set_page_size(struct db *db, int size)
+{
+	char sql[48];
+	int n =
+	    snprintf(sql, sizeof(sql), "PRAGMA cipher_page_size = %d", size);
+
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return -1;
+	return db_exec(db, sql);
+}
+
+/*
+ * Key the connection and prove the key by reading. New databases get
+ * DB_PAGE_SIZE pages; one made before that (SQLCipher's 1024) does not
+ * decrypt with them, so it is tried with 1024 before the key is called
+ * wrong (raw keys: no KDF, so the second try costs one page read).
+ */
+static int
+key_and_prove(struct db *db, const uint8_t key[DB_KEY_LEN])
+{
+	int rc;
+
+	if (apply_key(db, key) != 0 || set_page_size(db, DB_PAGE_SIZE) != 0)
+		return -1;
+	rc = first_read(db);
+	if (rc == SQLITE_NOTADB) {
+		if (set_page_size(db, DB_PAGE_SIZE_LEGACY) != 0)
+			return -1;
+		rc = first_read(db);
+	}
 	if (rc == SQLITE_ROW)
 		return 0;
-fail:
 	if (rc == SQLITE_NOTADB)
 		log_err("%s: wrong database key, or not a database of ours",
 		    db->path);
@@ -187,29 +259,32 @@ fail:
 	return -1;
 }
 
+/* The version is read again under the write lock: another process may
+ * have migrated since (two daemons starting at once). */
 static int
 migrate(struct db *db, const struct db_schema *schema)
 {
 	int v = db_user_version(db);
 
-	if (v < 0)
-		return -1;
-	if ((size_t)v > schema->nsteps) {
-		log_err("%s: schema version %d is newer than this program "
-			"knows (%zu); refusing to touch it",
-		    db->path, v, schema->nsteps);
-		return -1;
-	}
-	for (size_t i = (size_t)v; i < schema->nsteps; i++) {
+	while (v >= 0 && (size_t)v < schema->nsteps) {
 		char pragma[64];
 		int n;
+		size_t i;
 
-		n = snprintf(
-		    pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
-		if (n < 0 || (size_t)n >= sizeof(pragma))
-			return -1;
 		if (db_begin(db) != 0)
 			return -1;
+		if ((v = db_user_version(db)) < 0 ||
+		    (size_t)v >= schema->nsteps) {
+			db_rollback(db);
+			break;
+		}
+		i = (size_t)v;
+		n = snprintf(
+		    pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
+		if (n < 0 || (size_t)n >= sizeof(pragma)) {
+			db_rollback(db);
+			return -1;
+		}
 		if (db_exec(db, schema->steps[i]) != 0 ||
 		    db_exec(db, pragma) != 0 || db_commit(db) != 0) {
 			log_err("%s: %s migration %zu failed", db->path,
@@ -219,12 +294,21 @@ migrate(struct db *db, const struct db_schema *schema)
 		}
 		log_info("%s: %s schema now at version %zu", db->path,
 		    schema->name, i + 1);
+		v = (int)i + 1;
+	}
+	if (v < 0)
+		return -1;
+	if ((size_t)v > schema->nsteps) {
+		log_err("%s: schema version %d is newer than this program "
+			"knows (%zu); refusing to touch it",
+		    db->path, v, schema->nsteps);
+		return -1;
 	}
 	return 0;
 }
 
-struct db *
-db_open(const char *path, const uint8_t key[DB_KEY_LEN],
+static struct db *
+open_once(const char *path, const uint8_t key[DB_KEY_LEN],
     const struct db_schema *schema)
 {
 	struct db *db;
@@ -245,9 +329,14 @@ db_open(const char *path, const uint8_t key[DB_KEY_LEN],
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 0);
-	if (apply_key(db, key) != 0 || prove_key(db) != 0)
-		goto fail;
+	/* Before the first read: proving the key, switching to WAL and
+	 * migrating all wait for a lock that another connection (the
+	 * forwarder, hubctl, a second daemon) may hold for a moment. Set
+	 * after them, a device refused a referral with "database is
+	 * locked" under load. */
 	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	if (key_and_prove(db, key) != 0)
+		goto fail;
 	/* secure_delete overwrites freed pages (ciphertext of deleted
 	 * referrals does not linger); FULL sync because a referral the
 	 * victim was told is saved must survive a power cut. */
@@ -262,6 +351,41 @@ db_open(const char *path, const uint8_t key[DB_KEY_LEN],
 fail:
 	db_close(db);
 	return NULL;
+}
+
+static int
+is_empty(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) != 0 || st.st_size == 0;
+}
+
+/*
+ * SQLCipher picks a random salt when it opens an empty file and writes it
+ * with the first page. Two processes creating the same database at once
+ * (a daemon and its forwarder at a device's first start, hubctl and
+ * hubd) each pick one; the one whose first write loses reads the other's
+ * pages as "not a database". The file then exists with the winner's
+ * salt: opening it again reads that salt.
+ */
+struct db *
+db_open(const char *path, const uint8_t key[DB_KEY_LEN],
+    const struct db_schema *schema)
+{
+	int fresh = is_empty(path);
+	struct db *db;
+
+	for (int i = 0;; i++) {
+		db = open_once(path, key, schema);
+		if (db != NULL || !fresh || i == DB_CREATE_TRIES ||
+		    is_empty(path))
+			return db;
+		log_info("%s: created by another process meanwhile; opening "
+			 "it again",
+		    path);
+		usleep(DB_CREATE_RETRY_US);
+	}
 }
 
 struct db *

@@ -240,7 +240,7 @@ inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 }
 
 int
-inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+inbox_keep(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
     size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
 {
@@ -248,20 +248,28 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	int rc;
 
 	crypto_hash_sha256(digest, env, len);
-	if (db_begin(db) != 0)
-		return -1;
 	rc = inbox_find(
 	    db, hdr->envelope_id, digest, stored_receipt, stored_received_at);
 	if (rc != INBOX_NEW)
-		goto out;
-	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) !=
-		0 ||
-	    db_commit(db) != 0) {
-		rc = -1;
-		goto out;
-	}
+		return rc;
+	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) != 0)
+		return -1;
 	return INBOX_NEW;
-out:
+}
+
+int
+inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+    size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
+{
+	int rc;
+
+	if (db_begin(db) != 0)
+		return -1;
+	rc = inbox_keep(db, hdr, env, len, received_at, receipt, stored_receipt,
+	    stored_received_at);
+	if (rc == INBOX_NEW && db_commit(db) == 0)
+		return INBOX_NEW;
 	db_rollback(db);
-	return rc;
+	return rc == INBOX_NEW ? -1 : rc;
 }

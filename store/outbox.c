@@ -52,10 +52,12 @@ outbox_take_due(struct db *db, int64_t now_ms, struct outbox_item *items,
 	int rc = -1, s;
 
 	*n = 0;
+	/* The rows are chosen from the index, then only those are read. */
 	if (db_prepare(db, &st,
 		"SELECT envelope_id, envelope, attempts, queued_at FROM outbox "
-		"WHERE next_attempt_at <= ? ORDER BY queued_at, rowid "
-		"LIMIT ?") != 0)
+		"WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY "
+		"outbox_queue WHERE next_attempt_at <= ? ORDER BY queued_at, "
+		"rowid LIMIT ?) ORDER BY queued_at, rowid") != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -173,6 +175,37 @@ outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN])
 	rc = 0;
 out:
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+outbox_delete_many(
+    struct db *db, const uint8_t (*ids)[ENVELOPE_ID_LEN], size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (db_begin(db) != 0)
+		return -1;
+	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
+	    0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_blob(
+		    st, 1, ids[i], ENVELOPE_ID_LEN, SQLITE_STATIC);
+		if (db_step_done(db, st, "delete") != 0)
+			goto out;
+		sqlite3_reset(st);
+	}
+	if (db_commit(db) != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if (rc != 0)
+		db_rollback(db);
 	return rc;
 }
 

@@ -4,13 +4,15 @@
  * forwarder against hubd.
  *
  *   device_sim BUNDLE DB DBKEY put PAYLOAD.json     queue; prints the id
+ *   device_sim BUNDLE DB DBKEY fill N PAYLOAD.json  queue N (one commit)
  *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT   envelope to a file
  *   device_sim BUNDLE DB DBKEY flush SECONDS        forward until empty
  *   device_sim BUNDLE DB DBKEY status               "pending N dead M"
  *   device_sim BUNDLE DB DBKEY thread SECONDS       the forwarder thread
  *
  * DBKEY is created (mode 0600) when missing. The payload's "kind" field
- * picks the envelope kind.
+ * picks the envelope kind. flush also prints, on stderr, how long it
+ * took and what it delivered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +125,21 @@ main(int argc, char **argv)
 		envelope_id_hex(idhex, hdr.envelope_id);
 		printf("%s\n", idhex);
 		rc = 0;
+	} else if (strcmp(cmd, "fill") == 0 && argc == 7) {
+		long n = atol(argv[5]);
+
+		if (n <= 0 || n > 1000000 || db_begin(db) != 0)
+			goto out;
+		for (long i = 0; i < n; i++)
+			if (seal(b, argv[6], env, &envlen, &hdr) != 0 ||
+			    outbox_put(db, hdr.envelope_id, env, envlen,
+				db_now_ms()) != 0) {
+				db_rollback(db);
+				goto out;
+			}
+		if (db_commit(db) != 0)
+			goto out;
+		rc = 0;
 	} else if (strcmp(cmd, "build") == 0 && argc == 7) {
 		if (seal(b, argv[5], env, &envlen, &hdr) != 0 ||
 		    file_write_atomic(argv[6], env, envlen, 0600, 0) != 0)
@@ -131,7 +148,9 @@ main(int argc, char **argv)
 	} else if ((strcmp(cmd, "flush") == 0 || strcmp(cmd, "thread") == 0) &&
 		   argc == 6) {
 		struct forwarder_stats st;
-		int64_t deadline = db_now_ms() + atoi(argv[5]) * 1000LL;
+		int64_t start = db_now_ms();
+		int64_t deadline = start + atoi(argv[5]) * 1000LL;
+		int more = 0;
 
 		memset(&fc, 0, sizeof(fc));
 		fc.db_path = argv[2];
@@ -149,13 +168,20 @@ main(int argc, char **argv)
 		memset(&st, 0, sizeof(st));
 		while (db_now_ms() < deadline) {
 			if (strcmp(cmd, "flush") == 0 &&
-			    forwarder_run_once(fw, &st) < 0)
+			    (more = forwarder_run_once(fw, &st)) < 0)
 				break;
 			if (outbox_count(db, &pending, NULL) != 0 ||
 			    pending == 0)
 				break;
-			usleep(100000);
+			/* Wait only when nothing more was due at once. */
+			if (more != 1)
+				usleep(100000);
 		}
+		fprintf(stderr,
+		    "device_sim: %lld ms, delivered %zu, retried %zu, "
+		    "dead %zu\n",
+		    (long long)(db_now_ms() - start), st.delivered, st.retried,
+		    st.dead);
 		forwarder_free(fw);
 		fw = NULL;
 		if (outbox_count(db, &pending, &dead) != 0)
