@@ -6,6 +6,8 @@
  *   device_sim BUNDLE DB DBKEY put PAYLOAD.json     queue; prints the id
  *   device_sim BUNDLE DB DBKEY fill N PAYLOAD.json  queue N (one commit)
  *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT   envelope to a file
+ *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT N N envelopes to
+ *                                                  OUT.0 ... OUT.N-1
  *   device_sim BUNDLE DB DBKEY flush SECONDS        forward until empty
  *   device_sim BUNDLE DB DBKEY status               "pending N dead M"
  *   device_sim BUNDLE DB DBKEY thread SECONDS       the forwarder thread
@@ -144,6 +146,22 @@ main(int argc, char **argv)
 		if (seal(b, argv[5], env, &envlen, &hdr) != 0 ||
 		    file_write_atomic(argv[6], env, envlen, 0600, 0) != 0)
 			goto out;
+		rc = 0;
+	} else if (strcmp(cmd, "build") == 0 && argc == 8) {
+		long n = atol(argv[7]);
+		char path[4096];
+
+		if (n <= 0 || n > 100000)
+			goto out;
+		for (long i = 0; i < n; i++) {
+			int w =
+			    snprintf(path, sizeof(path), "%s.%ld", argv[6], i);
+
+			if (w < 0 || (size_t)w >= sizeof(path) ||
+			    seal(b, argv[5], env, &envlen, &hdr) != 0 ||
+			    file_write_atomic(path, env, envlen, 0600, 0) != 0)
+				goto out;
+		}
 		rc = 0;
 	} else if ((strcmp(cmd, "flush") == 0 || strcmp(cmd, "thread") == 0) &&
 		   argc == 6) {
