@@ -46,7 +46,8 @@
 /* One locked buffer per webhook in progress: the parsed message, then
  * the formatted answer. More at once than the server admits cannot be. */
 #define SMSD_BODY_OFF ((sizeof(struct sms_inbound) + 63) / 64 * 64)
-#define SMSD_BUF_SIZE (SMSD_BODY_OFF + SMS_MAX_REPLY_BODY)
+#define SMSD_FORM_OFF ((SMSD_BODY_OFF + SMS_MAX_REPLY_BODY + 63) / 64 * 64)
+#define SMSD_BUF_SIZE (SMSD_FORM_OFF + sizeof(struct http_form))
 #define SMSD_BUFS_MAX SERVER_MAX_QUEUE
 
 struct smsd_conf {
@@ -244,6 +245,7 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 		return http_error_json(resp, 503, "busy");
 	}
 	body = (char *)in + SMSD_BODY_OFF;
+	h.form = (struct http_form *)((char *)in + SMSD_FORM_OFF);
 	/* Authenticate before anything reads the message. */
 	rc = r->p->verify_and_parse(&r->cfg, &h, in);
 	if (rc != 0) {

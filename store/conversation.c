@@ -48,11 +48,11 @@ conversation_get(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	int rc = -1, s, nlen;
 
 	conversation_init(c);
-	if (db_prepare(db, &st,
-		"SELECT step, retries, updated_at, consent_version, "
-		"consent_sha256, consent_at, offence_in_london, "
-		"lives_in_london, name, method, contact_time, voicemail_ok "
-		"FROM sms_conversation WHERE sender_key = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT step, retries, updated_at, consent_version, "
+		 "consent_sha256, consent_at, offence_in_london, "
+		 "lives_in_london, name, method, contact_time, voicemail_ok "
+		 "FROM sms_conversation WHERE sender_key = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -96,7 +96,7 @@ conversation_get(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 out:
 	if (rc == -1)
 		conversation_wipe(c);
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -111,12 +111,13 @@ conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 		log_err("conversation: name too long");
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO sms_conversation (sender_key, step, "
-		"retries, updated_at, consent_version, consent_sha256, "
-		"consent_at, offence_in_london, lives_in_london, name, method, "
-		"contact_time, voicemail_ok) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT OR REPLACE INTO sms_conversation (sender_key, step, "
+		 "retries, updated_at, consent_version, consent_sha256, "
+		 "consent_at, offence_in_london, lives_in_london, name, "
+		 "method, "
+		 "contact_time, voicemail_ok) "
+		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, c->step);
@@ -142,7 +143,7 @@ conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -153,7 +154,7 @@ delete_by_key(
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	if (ref != NULL)
@@ -162,7 +163,7 @@ delete_by_key(
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -184,9 +185,9 @@ conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 		log_err("conversation: not a reference code");
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
-		"VALUES (?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
+		 "VALUES (?, ?, ?)")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
@@ -195,7 +196,7 @@ conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 		goto out;
 	rc = sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -208,9 +209,9 @@ conversation_link_list(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	int rc = -1, s;
 
 	*n = 0;
-	if (db_prepare(db, &st,
-		"SELECT ref FROM sms_link WHERE sender_key = ? "
-		"ORDER BY linked_at DESC, ref LIMIT ?") != 0)
+	if ((st = db_cached(db, "SELECT ref FROM sms_link WHERE sender_key = ? "
+				"ORDER BY linked_at DESC, ref LIMIT ?")) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -231,7 +232,7 @@ conversation_link_list(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -290,7 +291,7 @@ conversation_seen_get(struct db *db,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -305,9 +306,9 @@ conversation_seen_put(struct db *db,
 		log_err("conversation: reply too long to keep");
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT INTO sms_seen (msg_key, seen_at, reply) "
-		"VALUES (?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT INTO sms_seen (msg_key, seen_at, reply) "
+		 "VALUES (?, ?, ?)")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -319,7 +320,7 @@ conversation_seen_put(struct db *db,
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -332,9 +333,9 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 	int hits = 1, rc = -1, s;
 
 	*allowed = 0;
-	if (db_prepare(db, &st,
-		"SELECT window_start, hits FROM sms_rate WHERE bucket = ?") !=
-	    0)
+	if ((st = db_cached(db,
+		 "SELECT window_start, hits FROM sms_rate WHERE bucket = ?")) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -354,11 +355,11 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 		    sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	st = NULL;
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO sms_rate (bucket, window_start, hits) "
-		"VALUES (?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT OR REPLACE INTO sms_rate (bucket, window_start, hits) "
+		 "VALUES (?, ?, ?)")) == NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, start);
@@ -368,7 +369,7 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 	*allowed = hits <= max;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -382,7 +383,7 @@ purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 		*n = 0;
 	if (cutoff <= 0)
 		return 0;
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
 	if (db_step_done(db, st, "purge") != 0)
@@ -391,7 +392,7 @@ purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 		*n = sqlite3_changes(db_handle(db));
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 

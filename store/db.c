@@ -18,13 +18,22 @@
 #define DB_PAGE_SIZE 4096
 #define DB_PAGE_SIZE_LEGACY 1024
 #define DB_CREATE_TRIES 5
+/* Distinct statements one connection keeps prepared (db_cached). */
+#define DB_CACHE_MAX 64
 #define DB_CREATE_RETRY_US 20000
 /* "x'" + 64 hex digits + "'" is SQLCipher's form for a raw key. */
 #define DB_RAWKEY_LEN (2 + 2 * DB_KEY_LEN + 1)
 
+struct cached {
+	const char *sql; /* the key: a string constant's address */
+	sqlite3_stmt *st;
+};
+
 struct db {
 	sqlite3 *h;
 	char *path;
+	struct cached cache[DB_CACHE_MAX];
+	size_t ncache;
 };
 
 int64_t
@@ -70,6 +79,39 @@ db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql)
 		return -1;
 	}
 	return 0;
+}
+
+sqlite3_stmt *
+db_cached(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql) {
+			db_reset(db->cache[i].st);
+			return db->cache[i].st;
+		}
+	if (db->ncache == DB_CACHE_MAX) {
+		log_err("%s: more than %d cached statements", db->path,
+		    DB_CACHE_MAX);
+		return NULL;
+	}
+	if (db_prepare(db, &st, sql) != 0)
+		return NULL;
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+void
+db_reset(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	/* The error, if any, was reported by the step that failed. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 int
@@ -411,6 +453,8 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
+	for (size_t i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
 	if (db->h != NULL)
 		sqlite3_close_v2(db->h);
 	free(db->path);

@@ -39,6 +39,16 @@ int db_user_version(struct db *db);
 
 /* Statements are prepared through here so every failure is logged. */
 int db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql);
+/*
+ * The hot paths' statements, prepared once per connection and kept: sql
+ * must be a string constant (its address is the key). Returned reset,
+ * bindings cleared; the caller steps it and ends with db_reset (a SELECT
+ * left unreset would hold its read snapshot). Like the connection's
+ * transactions, not for two threads at once: the caller serialises
+ * (a lock, or a group commit's writer thread). NULL on error (logged).
+ */
+sqlite3_stmt *db_cached(struct db *db, const char *sql);
+void db_reset(sqlite3_stmt *st);
 /* BEGIN IMMEDIATE: take the write lock now, not at the first write. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

@@ -277,6 +277,12 @@ gcommit_free(struct gcommit *g)
 		pthread_cond_signal(&g->work);
 		pthread_mutex_unlock(&g->mu);
 		pthread_join(g->thread, NULL);
+		if (g->stats.ops > 0)
+			log_info("%s: group commit: %llu operation(s) in %llu "
+				 "commit(s), at most %zu in one",
+			    db_path(g->db), (unsigned long long)g->stats.ops,
+			    (unsigned long long)g->stats.batches,
+			    g->stats.largest);
 	}
 	sqlite3_finalize(g->begin);
 	sqlite3_finalize(g->commit);

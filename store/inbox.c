@@ -58,7 +58,7 @@ device_query(struct db *db, const char *sql, const void *key, int keylen,
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	if (keylen < 0)
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -72,7 +72,7 @@ device_query(struct db *db, const char *sql, const void *key, int keylen,
 	else
 		log_err("inbox: device lookup failed: %s",
 		    sqlite3_errmsg(db_handle(db)));
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -181,9 +181,9 @@ inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
-	if (db_prepare(db, &st,
-		"SELECT receipt, received_at, digest FROM envelopes WHERE "
-		"envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT receipt, received_at, digest FROM envelopes WHERE "
+		 "envelope_id = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -207,7 +207,7 @@ inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 			*stored_received_at = sqlite3_column_int64(st, 1);
 		rc = INBOX_DUPLICATE;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -219,10 +219,10 @@ inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(db, &st,
-		"INSERT INTO envelopes (envelope_id, device_id, kind, "
-		"created_at, received_at, envelope, digest, receipt) VALUES "
-		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT INTO envelopes (envelope_id, device_id, kind, "
+		 "created_at, received_at, envelope, digest, receipt) VALUES "
+		 "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	sqlite3_bind_blob(
 	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
@@ -235,7 +235,7 @@ inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	sqlite3_bind_blob(st, 7, digest, INBOX_DIGEST_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
 	rc = db_step_done(db, st, "store envelope");
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 

@@ -17,9 +17,9 @@ outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 		log_err("outbox: refusing an envelope of %zu bytes", len);
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT INTO outbox (envelope_id, envelope, queued_at, "
-		"next_attempt_at) VALUES (?, ?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "INSERT INTO outbox (envelope_id, envelope, queued_at, "
+		 "next_attempt_at) VALUES (?, ?, ?, ?)")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, envelope, (int)len, SQLITE_STATIC);
@@ -31,7 +31,7 @@ outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -53,11 +53,12 @@ outbox_take_due(struct db *db, int64_t now_ms, struct outbox_item *items,
 
 	*n = 0;
 	/* The rows are chosen from the index, then only those are read. */
-	if (db_prepare(db, &st,
-		"SELECT envelope_id, envelope, attempts, queued_at FROM outbox "
-		"WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY "
-		"outbox_queue WHERE next_attempt_at <= ? ORDER BY queued_at, "
-		"rowid LIMIT ?) ORDER BY queued_at, rowid") != 0)
+	if ((st = db_cached(db,
+		 "SELECT envelope_id, envelope, attempts, queued_at FROM "
+		 "outbox "
+		 "WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY "
+		 "outbox_queue WHERE next_attempt_at <= ? ORDER BY queued_at, "
+		 "rowid LIMIT ?) ORDER BY queued_at, rowid")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -95,7 +96,7 @@ out:
 		outbox_items_free(items, *n);
 		*n = 0;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -124,8 +125,8 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 
 	if (db_begin(db) != 0)
 		return -1;
-	if (db_prepare(db, &st,
-		"SELECT attempts FROM outbox WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT attempts FROM outbox WHERE envelope_id = ?")) == NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -134,13 +135,14 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 		goto out;
 	}
 	attempts = sqlite3_column_int(st, 0) + 1;
-	sqlite3_finalize(st);
+	db_reset(st);
 	st = NULL;
 	next =
 	    now_ms + outbox_backoff_ms(policy, attempts, randombytes_random());
-	if (db_prepare(db, &st,
-		"UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
-		"last_error = substr(?, 1, 200) WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
+		 "last_error = substr(?, 1, 200) WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_int(st, 1, attempts);
 	sqlite3_bind_int64(st, 2, next);
@@ -154,7 +156,7 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 		*next_ms = next;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	if (rc != 0)
 		db_rollback(db);
 	return rc;
@@ -166,15 +168,15 @@ outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN])
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
-	    0)
+	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	if (db_step_done(db, st, "delete") != 0)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -189,8 +191,8 @@ outbox_delete_many(
 		return 0;
 	if (db_begin(db) != 0)
 		return -1;
-	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
-	    0)
+	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_bind_blob(
@@ -203,7 +205,7 @@ outbox_delete_many(
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	if (rc != 0)
 		db_rollback(db);
 	return rc;
@@ -218,11 +220,12 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 
 	if (db_begin(db) != 0)
 		return -1;
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO dead_letter (envelope_id, envelope, "
-		"queued_at, attempts, dead_at, reason) "
-		"SELECT envelope_id, envelope, queued_at, attempts + 1, ?, "
-		"substr(?, 1, 200) FROM outbox WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "INSERT OR REPLACE INTO dead_letter (envelope_id, envelope, "
+		 "queued_at, attempts, dead_at, reason) "
+		 "SELECT envelope_id, envelope, queued_at, attempts + 1, ?, "
+		 "substr(?, 1, 200) FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
@@ -233,17 +236,17 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 		log_err("outbox: no such envelope to dead-letter");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	st = NULL;
-	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
-	    0)
+	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	if (db_step_done(db, st, "delete") != 0 || db_commit(db) != 0)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	if (rc != 0)
 		db_rollback(db);
 	return rc;
@@ -255,7 +258,7 @@ scalar(struct db *db, const char *sql, int64_t *out)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_type(st, 0) == SQLITE_NULL
@@ -266,7 +269,7 @@ scalar(struct db *db, const char *sql, int64_t *out)
 		log_err(
 		    "outbox: query failed: %s", sqlite3_errmsg(db_handle(db)));
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
