@@ -67,10 +67,14 @@ struct item {
 	size_t len;
 	struct envelope_hdr hdr;
 	int have_id;
+	int checked; /* verified and signed: to be stored */
 	int status;
 	const char *error;
 	int64_t received_at;
 	uint8_t sig[SIG_RECEIPT_LEN];
+	/* A duplicate's first receipt and time, answered instead. */
+	uint8_t stored[SIG_RECEIPT_LEN];
+	int64_t stored_at;
 };
 
 struct batch {
@@ -116,12 +120,19 @@ check_one(struct hubd *hd, struct item *it, int64_t now)
 		it->error = "internal";
 	} else {
 		it->have_id = 1;
-		it->status = 0; /* to be stored */
+		it->checked = 1;
+		it->status = 503; /* until stored */
+		it->error = "store_unavailable";
 		it->received_at = now;
 	}
 }
 
-/* Every checked envelope of the batch, each in a savepoint of its own. */
+/*
+ * Every checked envelope of the batch. One that cannot be stored fails
+ * the whole operation (all of this request is answered 503, kept by the
+ * device for a retry); the group commit may run this again, so each
+ * result is set afresh.
+ */
 static int
 keep_batch_op(struct db *db, void *arg)
 {
@@ -133,37 +144,23 @@ keep_batch_op(struct db *db, void *arg)
 		int64_t at = 0;
 		int rc;
 
-		if (it->status != 0)
+		if (!it->checked)
 			continue;
-		if (db_savepoint(db) != 0) {
-			it->status = 503;
-			it->error = "store_unavailable";
-			continue;
-		}
 		rc = inbox_keep(db, &it->hdr, it->env, it->len, it->received_at,
 		    it->sig, stored, &at);
-		if (rc == INBOX_NEW || rc == INBOX_DUPLICATE) {
-			if (db_release(db) != 0) {
-				db_rollback_to(db);
-				rc = -1;
-			}
-		} else {
-			db_rollback_to(db);
-		}
 		if (rc == INBOX_NEW) {
 			it->status = 201;
 		} else if (rc == INBOX_DUPLICATE) {
 			/* The first receipt again: the device missed it. */
 			it->status = 200;
-			memcpy(it->sig, stored, SIG_RECEIPT_LEN);
-			it->received_at = at;
+			memcpy(it->stored, stored, SIG_RECEIPT_LEN);
+			it->stored_at = at;
 		} else if (rc == INBOX_CONFLICT) {
 			log_err("envelope id reused with different content");
 			it->status = 409;
 			it->error = "conflict";
 		} else {
-			it->status = 503;
-			it->error = "store_unavailable";
+			return -1;
 		}
 	}
 	return 0;
@@ -206,12 +203,15 @@ append(
 	if (it->have_id)
 		envelope_id_hex(idhex, it->hdr.envelope_id);
 	if (it->status == 200 || it->status == 201) {
-		sodium_bin2base64(b64, sizeof(b64), it->sig, SIG_RECEIPT_LEN,
-		    sodium_base64_VARIANT_ORIGINAL);
+		int dup = it->status == 200;
+
+		sodium_bin2base64(b64, sizeof(b64), dup ? it->stored : it->sig,
+		    SIG_RECEIPT_LEN, sodium_base64_VARIANT_ORIGINAL);
 		n = snprintf(out + *used, cap - *used,
 		    "%s{\"envelope_id\":\"%s\",\"status\":%d,"
 		    "\"received_at\":%lld,\"receipt\":\"%s\"}",
-		    sep, idhex, it->status, (long long)it->received_at, b64);
+		    sep, idhex, it->status,
+		    (long long)(dup ? it->stored_at : it->received_at), b64);
 	} else if (it->have_id) {
 		n = snprintf(out + *used, cap - *used,
 		    "%s{\"envelope_id\":\"%s\",\"status\":%d,\"error\":\"%s\"}",
@@ -237,7 +237,7 @@ hubd_batch_request(
 	char *out = NULL;
 	size_t n = 0, used, cap = 32 + HUBD_BATCH_MAX * RESULT_MAX;
 	int64_t now;
-	int rc = -1, stored = 0;
+	int rc = -1, checked = 0;
 
 	if (req->method != HTTP_POST) {
 		http_resp_header(resp, "Allow", "POST");
@@ -260,14 +260,13 @@ hubd_batch_request(
 	now = db_now_ms();
 	for (size_t i = 0; i < n; i++) {
 		check_one(hd, &items[i], now);
-		stored += items[i].status == 0;
+		checked += items[i].checked;
 	}
 	b = (struct batch){items, n};
-	if (stored > 0 && gcommit_run(hd->gc, keep_batch_op, &b) < 0) {
-		/* The batch did not commit: nothing of it is stored. */
+	if (checked > 0 && gcommit_run(hd->gc, keep_batch_op, &b) < 0) {
+		/* Not committed: nothing of this request is stored. */
 		for (size_t i = 0; i < n; i++)
-			if (items[i].status == 200 || items[i].status == 201 ||
-			    items[i].status == 0) {
+			if (items[i].checked) {
 				items[i].status = 503;
 				items[i].error = "store_unavailable";
 			}

@@ -133,27 +133,6 @@ db_rollback(struct db *db)
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* One fixed savepoint name: savepoints nest, so callers never clash. */
-int
-db_savepoint(struct db *db)
-{
-	return db_exec(db, "SAVEPOINT op");
-}
-
-int
-db_release(struct db *db)
-{
-	return db_exec(db, "RELEASE op");
-}
-
-void
-db_rollback_to(struct db *db)
-{
-	/* ROLLBACK TO keeps the savepoint open; RELEASE then pops it. */
-	sqlite3_exec(db->h, "ROLLBACK TO op", NULL, NULL, NULL);
-	sqlite3_exec(db->h, "RELEASE op", NULL, NULL, NULL);
-}
-
 int
 db_in_transaction(struct db *db)
 {

@@ -53,14 +53,6 @@ void db_reset(sqlite3_stmt *st);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
-/*
- * A savepoint inside the open transaction, so one operation of several
- * can be undone alone: db_savepoint, then db_release to keep its
- * changes or db_rollback_to to drop them (and the savepoint).
- */
-int db_savepoint(struct db *db);
-int db_release(struct db *db);
-void db_rollback_to(struct db *db);
 /* 1 while a transaction is open (SQLite ends one itself on some
  * errors, such as a full disk). */
 int db_in_transaction(struct db *db);

@@ -30,7 +30,7 @@ struct gcommit {
 	int started;
 	pthread_t thread;
 	/* Prepared once: the hot path parses no SQL of its own. */
-	sqlite3_stmt *begin, *commit, *sp, *release, *undo;
+	sqlite3_stmt *begin, *commit;
 	struct op **batch;
 	struct gcommit_stats stats;
 };
@@ -49,62 +49,59 @@ step(struct gcommit *g, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
-/* Undo one operation: back to its savepoint, then drop the savepoint. */
-static void
-undo(struct gcommit *g)
-{
-	sqlite3_step(g->undo);
-	sqlite3_reset(g->undo);
-	sqlite3_step(g->release);
-	sqlite3_reset(g->release);
-}
-
+/*
+ * One batch, one transaction. No savepoints on the way: SQLCipher
+ * encrypts every page a savepoint first touches into its journal, which
+ * doubled the cost of a message. An operation that fails instead rolls
+ * the whole transaction back, and the batch runs again without it (each
+ * failure drops one operation, so at most n runs).
+ */
 static void
 run_batch(struct gcommit *g, struct op **ops, size_t n)
 {
-	size_t i, first = 0;
+	size_t i, left = n;
 
 	if (g->dblock != NULL)
 		pthread_mutex_lock(g->dblock);
-	if (step(g, g->begin, "BEGIN") != 0) {
-		for (i = 0; i < n; i++)
-			ops[i]->rc = -1;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct op *o = ops[i];
+	for (i = 0; i < n; i++)
+		ops[i]->rc = 0;
+	while (left > 0) {
+		int again = 0;
 
-		if (step(g, g->sp, "SAVEPOINT") != 0) {
-			o->rc = -1;
-			continue;
-		}
-		o->rc = o->fn(g->db, o->arg);
-		if (o->rc < 0)
-			undo(g);
-		else if (step(g, g->release, "RELEASE") != 0)
-			o->rc = -1;
-		if (!db_in_transaction(g->db)) {
-			/* SQLite ended the transaction itself (a full disk,
-			 * an I/O error): what ran so far is gone. Those
-			 * callers are told so; the rest get a new one. */
-			log_err("%s: group commit: transaction lost; %zu "
-				"operation(s) not stored",
-			    db_path(g->db), i + 1 - first);
-			for (; first <= i; first++)
-				ops[first]->rc = -1;
-			if (step(g, g->begin, "BEGIN") != 0) {
-				for (i++; i < n; i++)
-					ops[i]->rc = -1;
-				goto out;
+		if (step(g, g->begin, "BEGIN") != 0)
+			break;
+		for (i = 0; i < n && !again; i++) {
+			struct op *o = ops[i];
+
+			if (o->rc < 0)
+				continue; /* failed in an earlier run */
+			o->rc = o->fn(g->db, o->arg);
+			if (o->rc >= 0 && !db_in_transaction(g->db)) {
+				/* SQLite ended the transaction itself (full
+				 * disk, I/O error) under this operation. */
+				log_err("%s: group commit: transaction lost",
+				    db_path(g->db));
+				o->rc = -1;
+			}
+			if (o->rc < 0) {
+				left--;
+				again = 1;
 			}
 		}
+		if (again) {
+			db_rollback(g->db);
+			continue;
+		}
+		if (step(g, g->commit, "COMMIT") != 0) {
+			db_rollback(g->db);
+			break;
+		}
+		left = 0;
 	}
-	if (step(g, g->commit, "COMMIT") != 0) {
-		db_rollback(g->db);
-		for (i = first; i < n; i++)
+	/* What did not reach a commit is not stored. */
+	if (left > 0)
+		for (i = 0; i < n; i++)
 			ops[i]->rc = -1;
-	}
-out:
 	if (g->dblock != NULL)
 		pthread_mutex_unlock(g->dblock);
 }
@@ -250,10 +247,7 @@ gcommit_new(const struct gcommit_config *cfg)
 		goto fail;
 	}
 	if (db_prepare(g->db, &g->begin, "BEGIN IMMEDIATE") != 0 ||
-	    db_prepare(g->db, &g->commit, "COMMIT") != 0 ||
-	    db_prepare(g->db, &g->sp, "SAVEPOINT gc") != 0 ||
-	    db_prepare(g->db, &g->release, "RELEASE gc") != 0 ||
-	    db_prepare(g->db, &g->undo, "ROLLBACK TO gc") != 0)
+	    db_prepare(g->db, &g->commit, "COMMIT") != 0)
 		goto fail;
 	if (pthread_create(&g->thread, NULL, writer, g) != 0) {
 		log_err("group commit: cannot start the writer thread");
@@ -286,9 +280,6 @@ gcommit_free(struct gcommit *g)
 	}
 	sqlite3_finalize(g->begin);
 	sqlite3_finalize(g->commit);
-	sqlite3_finalize(g->sp);
-	sqlite3_finalize(g->release);
-	sqlite3_finalize(g->undo);
 	free(g->batch);
 	pthread_cond_destroy(&g->work);
 	pthread_mutex_destroy(&g->mu);

@@ -11,13 +11,14 @@
  * Group commit: one writer thread per database connection runs the
  * operations that arrive together in one transaction and one COMMIT (one
  * fsync of the WAL instead of one each), and only then answers each
- * caller. Every operation runs inside a savepoint of its own, so one that
- * fails is rolled back alone and the others in its batch still commit.
+ * caller. An operation that fails does not fail the others: the batch is
+ * rolled back and run again without it (savepoints would do the same at
+ * a price: SQLCipher encrypts every page a savepoint first touches into
+ * its journal, which made a message twice as dear).
  *
  *   caller threads            writer thread
  *   gcommit_run(fn, arg) ---> queue ---> BEGIN IMMEDIATE
- *     (waits)                            SAVEPOINT; fn(db, arg); RELEASE
- *                                        ... up to max_batch of them
+ *     (waits)                            fn(db, arg) ... up to max_batch
  *                                        COMMIT (durable: synchronous=FULL)
  *     <-------------------------------- each caller gets its fn's result
  *
@@ -32,10 +33,12 @@
 #define GCOMMIT_WAIT_US_MAX 100000
 
 /*
- * Runs on the writer thread inside a transaction and a savepoint; must
- * not begin or commit a transaction. A negative result rolls back what
- * this call wrote (and only that); zero or positive keeps it and is
- * handed back to the caller once committed.
+ * Runs on the writer thread inside the batch's transaction; must not
+ * begin or commit one. A negative result drops what this call wrote (the
+ * batch is rolled back and run again without it); zero or positive keeps
+ * it and is handed back to the caller once committed. So fn may run more
+ * than once: it must take everything from arg and the database and leave
+ * its results only in arg, overwriting them each time.
  */
 typedef int (*gcommit_fn)(struct db *db, void *arg);
 
