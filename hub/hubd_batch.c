@@ -82,9 +82,15 @@ struct batch {
 	size_t n;
 };
 
+/* The last device looked up: a batch comes from one device. */
+struct seen_dev {
+	int found; /* inbox_device_get's answer; -2 before the first */
+	struct inbox_device dev;
+};
+
 /* The checks of POST /v1/envelopes, answered into it->status. */
 static void
-check_one(struct hubd *hd, struct item *it, int64_t now)
+check_one(struct hubd *hd, struct item *it, int64_t now, struct seen_dev *sd)
 {
 	struct inbox_device dev;
 	uint8_t claimed[ENVELOPE_ID_LEN];
@@ -97,9 +103,19 @@ check_one(struct hubd *hd, struct item *it, int64_t now)
 		it->error = "malformed_envelope";
 		return;
 	}
-	pthread_mutex_lock(&hd->lock);
-	found = inbox_device_get(hd->db, claimed, &dev);
-	pthread_mutex_unlock(&hd->lock);
+	if (sd->found == 0 &&
+	    memcmp(sd->dev.device_id, claimed, ENVELOPE_ID_LEN) == 0) {
+		found = 0;
+		dev = sd->dev;
+	} else {
+		pthread_mutex_lock(&hd->lock);
+		found = inbox_device_get(hd->db, claimed, &dev);
+		pthread_mutex_unlock(&hd->lock);
+		if (found == 0) {
+			sd->found = 0;
+			sd->dev = dev;
+		}
+	}
 	if (found < 0) {
 		it->status = 503;
 		it->error = "store_unavailable";
@@ -233,6 +249,7 @@ hubd_batch_request(
 {
 	const char *ct = http_header(req, "content-type");
 	struct item *items = NULL;
+	struct seen_dev sd = {-2, {{0}, {0}, {0}, 0, 0}};
 	struct batch b;
 	char *out = NULL;
 	size_t n = 0, used, cap = 32 + HUBD_BATCH_MAX * RESULT_MAX;
@@ -259,7 +276,7 @@ hubd_batch_request(
 	}
 	now = db_now_ms();
 	for (size_t i = 0; i < n; i++) {
-		check_one(hd, &items[i], now);
+		check_one(hd, &items[i], now, &sd);
 		checked += items[i].checked;
 	}
 	b = (struct batch){items, n};

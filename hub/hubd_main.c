@@ -79,6 +79,9 @@ load_conf(const char *path, struct hubd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
+	/* A worker waits in the group commit: more of them, bigger batches
+	 * (docs/storage.md). */
+	c->net.workers = GCOMMIT_WORKERS_DEFAULT;
 	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
 	if (conf_parse(path, conf_handler, c, &c->bad) != 0)
 		return -1;

@@ -174,6 +174,9 @@ load_conf(const char *path, struct smsd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, SMSD_PORT);
+	/* A worker waits in the group commit: more of them, bigger batches
+	 * (docs/storage.md). */
+	c->net.workers = GCOMMIT_WORKERS_DEFAULT;
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");

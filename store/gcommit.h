@@ -31,6 +31,10 @@
 #define GCOMMIT_BATCH_MAX 1024
 #define GCOMMIT_WAIT_US_DEFAULT 200
 #define GCOMMIT_WAIT_US_MAX 100000
+/* Server workers a daemon that stores per request runs by default: each
+ * waits in gcommit_run until its batch is durable, so the workers bound
+ * how many requests one commit can carry (docs/storage.md). */
+#define GCOMMIT_WORKERS_DEFAULT 32
 
 /*
  * Runs on the writer thread inside the batch's transaction; must not

@@ -8,12 +8,13 @@
   gcommit_load.py smscheck BASE CAFILE TOKEN IN TEXT EXPECT SECONDS
       every NUMBER answered 200 in IN sends TEXT again; prints
       "checked N kept K lost L" (kept: the answer holds EXPECT).
-  gcommit_load.py hub BASE CAFILE OUT SECONDS FILE...
-      posts the envelope FILEs, 16 at a time: every other group of four
+  gcommit_load.py hub BASE CAFILE OUT SECONDS FILE
+      posts the envelopes in FILE (each as length u32 BE | envelope,
+      device_sim build ... N), 16 at a time: every other group of four
       as one POST /v1/envelopes/batch, the rest one by one; one line
-      "FILE STATUS RECEIPT" per envelope to OUT.
-  gcommit_load.py hubcheck BASE CAFILE IN SECONDS
-      every FILE answered 201 in IN is posted again; prints
+      "INDEX STATUS RECEIPT" per envelope to OUT.
+  gcommit_load.py hubcheck BASE CAFILE IN SECONDS FILE
+      every envelope answered 201 in IN is posted again; prints
       "checked N kept K lost L" (kept: 200 with the same receipt).
 
 Requests that fail (connection refused or closed: the daemon was killed)
@@ -92,9 +93,17 @@ def run(jobs, seconds):
     return out
 
 
-def hub_single(base, ctx, path):
-    with open(path, "rb") as f:
-        env = f.read()
+def envelopes(path):
+    data = open(path, "rb").read()
+    out, off = [], 0
+    while off < len(data):
+        n = struct.unpack(">I", data[off:off + 4])[0]
+        out.append(data[off + 4:off + 4 + n])
+        off += 4 + n
+    return out
+
+
+def hub_single(base, ctx, env):
     status, data = post(base, ctx, "/v1/envelopes", env,
                         {"Content-Type": "application/octet-stream"})
     try:
@@ -104,11 +113,9 @@ def hub_single(base, ctx, path):
     return status, receipt
 
 
-def hub_batch(base, ctx, paths):
+def hub_batch(base, ctx, envs, paths):
     body = b""
-    for p in paths:
-        with open(p, "rb") as f:
-            env = f.read()
+    for env in envs:
         body += struct.pack(">I", len(env)) + env
     status, data = post(base, ctx, "/v1/envelopes/batch", body,
                         {"Content-Type": "application/vnd.rj.batch"})
@@ -155,16 +162,17 @@ def main():
         print("checked %d kept %d lost %d" % (len(nums), sum(res),
                                               len(nums) - sum(res)))
     elif mode == "hub":
-        out, secs, files = sys.argv[4], sys.argv[5], sys.argv[6:]
+        out, secs, envs = sys.argv[4], sys.argv[5], envelopes(sys.argv[6])
         f = open(out, "w")
-        groups = [files[i:i + 4] for i in range(0, len(files), 4)]
+        groups = [list(range(i, min(i + 4, len(envs))))
+                  for i in range(0, len(envs), 4)]
 
         def job(k, g):
             def go():
                 if k % 2 == 0:
-                    res = hub_batch(base, ctx, g)
+                    res = hub_batch(base, ctx, [envs[i] for i in g], g)
                 else:
-                    res = [(p,) + hub_single(base, ctx, p) for p in g]
+                    res = [(i,) + hub_single(base, ctx, envs[i]) for i in g]
                 with lock:
                     for p, s, r in res:
                         f.write("%s %d %s\n" % (p, s, r))
@@ -174,12 +182,12 @@ def main():
         run([job(k, g) for k, g in enumerate(groups)], float(secs))
         f.close()
     elif mode == "hubcheck":
-        inp, secs = sys.argv[4], sys.argv[5]
+        inp, secs, envs = sys.argv[4], sys.argv[5], envelopes(sys.argv[6])
         want = [l.split() for l in open(inp) if l.split()[1] == "201"]
 
         def job(p, receipt):
             def go():
-                s, r = hub_single(base, ctx, p)
+                s, r = hub_single(base, ctx, envs[int(p)])
                 return [s == 200 and r == receipt]
             return go
         res = run([job(p, r) for p, _, r in want], float(secs))

@@ -6,8 +6,9 @@
  *   device_sim BUNDLE DB DBKEY put PAYLOAD.json     queue; prints the id
  *   device_sim BUNDLE DB DBKEY fill N PAYLOAD.json  queue N (one commit)
  *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT   envelope to a file
- *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT N N envelopes to
- *                                                  OUT.0 ... OUT.N-1
+ *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT N N envelopes in
+ *                        one file, each as length u32 BE | envelope (the
+ *                        body of POST /v1/envelopes/batch)
  *   device_sim BUNDLE DB DBKEY flush SECONDS        forward until empty
  *   device_sim BUNDLE DB DBKEY status               "pending N dead M"
  *   device_sim BUNDLE DB DBKEY thread SECONDS       the forwarder thread
@@ -149,20 +150,27 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "build") == 0 && argc == 8) {
 		long n = atol(argv[7]);
-		char path[4096];
+		uint8_t *all = NULL;
+		size_t used = 0;
 
-		if (n <= 0 || n > 100000)
+		if (n <= 0 || n > 10000 ||
+		    (all = malloc((size_t)n * (ENVELOPE_MAX + 4))) == NULL)
 			goto out;
 		for (long i = 0; i < n; i++) {
-			int w =
-			    snprintf(path, sizeof(path), "%s.%ld", argv[6], i);
-
-			if (w < 0 || (size_t)w >= sizeof(path) ||
-			    seal(b, argv[5], env, &envlen, &hdr) != 0 ||
-			    file_write_atomic(path, env, envlen, 0600, 0) != 0)
+			if (seal(b, argv[5], env, &envlen, &hdr) != 0) {
+				free(all);
 				goto out;
+			}
+			all[used++] = (uint8_t)(envlen >> 24);
+			all[used++] = (uint8_t)(envlen >> 16);
+			all[used++] = (uint8_t)(envlen >> 8);
+			all[used++] = (uint8_t)envlen;
+			memcpy(all + used, env, envlen);
+			used += envlen;
 		}
-		rc = 0;
+		rc =
+		    file_write_atomic(argv[6], all, used, 0600, 0) == 0 ? 0 : 1;
+		free(all);
 	} else if ((strcmp(cmd, "flush") == 0 || strcmp(cmd, "thread") == 0) &&
 		   argc == 6) {
 		struct forwarder_stats st;
