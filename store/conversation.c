@@ -151,20 +151,10 @@ static int
 delete_by_key(
     struct db *db, const char *sql, const uint8_t *key, const char *ref)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if ((st = db_cached(db, sql)) == NULL)
-		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	if (ref != NULL)
-		sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if (db_step_done(db, st, "delete") != 0)
-		goto out;
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
+	return ref != NULL
+		   ? db_run(db, "delete", sql, "bt", key, CONVERSATION_KEY_LEN,
+			 ref)
+		   : db_run(db, "delete", sql, "b", key, CONVERSATION_KEY_LEN);
 }
 
 int
@@ -178,26 +168,16 @@ int
 conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
     const char *ref, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (strlen(ref) != REFCODE_LEN) {
 		log_err("conversation: not a reference code");
 		return -1;
 	}
-	if ((st = db_cached(db,
-		 "INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
-		 "VALUES (?, ?, ?)")) == NULL)
+	if (db_run(db, "link",
+		"INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
+		"VALUES (?, ?, ?)",
+		"btI", key, CONVERSATION_KEY_LEN, ref, now) != 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	if (db_step_done(db, st, "link") != 0)
-		goto out;
-	rc = sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
-out:
-	db_reset(st);
-	return rc;
+	return sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
 }
 
 int
@@ -299,29 +279,13 @@ int
 conversation_seen_put(struct db *db,
     const uint8_t msg_key[CONVERSATION_KEY_LEN], int64_t now, const char *reply)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (reply != NULL && strlen(reply) > CONVERSATION_REPLY_MAX) {
 		log_err("conversation: reply too long to keep");
 		return -1;
 	}
-	if ((st = db_cached(db,
-		 "INSERT INTO sms_seen (msg_key, seen_at, reply) "
-		 "VALUES (?, ?, ?)")) == NULL)
-		return -1;
-	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if (reply != NULL)
-		sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	if (db_step_done(db, st, "record message id") != 0)
-		goto out;
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
+	return db_run(db, "record message id",
+	    "INSERT INTO sms_seen (msg_key, seen_at, reply) VALUES (?, ?, ?)",
+	    "bIt", msg_key, CONVERSATION_KEY_LEN, now, reply);
 }
 
 int
@@ -376,24 +340,15 @@ out:
 static int
 purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (n != NULL)
 		*n = 0;
 	if (cutoff <= 0)
 		return 0;
-	if ((st = db_cached(db, sql)) == NULL)
+	if (db_run(db, "purge", sql, "I", cutoff) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_step_done(db, st, "purge") != 0)
-		goto out;
 	if (n != NULL)
 		*n = sqlite3_changes(db_handle(db));
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
+	return 0;
 }
 
 int

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,74 @@ db_cached(struct db *db, const char *sql)
 	db->cache[db->ncache].st = st;
 	db->ncache++;
 	return st;
+}
+
+int
+db_bind(struct db *db, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = db_bindv(db, st, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+db_bindv(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 1; fmt[i - 1] != '\0' && rc == SQLITE_OK; i++) {
+		const void *p;
+		const char *t;
+
+		switch (fmt[i - 1]) {
+		case 'b':
+			p = va_arg(ap, const void *);
+			rc = sqlite3_bind_blob(
+			    st, i, p, va_arg(ap, int), SQLITE_STATIC);
+			break;
+		case 't':
+			t = va_arg(ap, const char *);
+			rc = t != NULL ? sqlite3_bind_text(
+					     st, i, t, -1, SQLITE_STATIC)
+				       : sqlite3_bind_null(st, i);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		log_err("%s: binding \"%s\" failed: %s", db->path, fmt,
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_run(struct db *db, const char *what, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc = -1;
+
+	if ((st = db_cached(db, sql)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	if (db_bindv(db, st, fmt, ap) == 0 && db_step_done(db, st, what) == 0)
+		rc = 0;
+	va_end(ap);
+	db_reset(st);
+	return rc;
 }
 
 void

@@ -1,6 +1,7 @@
 #ifndef STORE_DB_H
 #define STORE_DB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,18 @@ int db_prepare(struct db *db, sqlite3_stmt **stmt, const char *sql);
  */
 sqlite3_stmt *db_cached(struct db *db, const char *sql);
 void db_reset(sqlite3_stmt *st);
+
+/*
+ * Bind parameters 1, 2, ... by fmt, one letter each: 'b' a blob (const
+ * void *, int length), 't' text (const char *, NULL binds NULL), 'i' an
+ * int, 'I' an int64_t. Logged on failure.
+ */
+int db_bind(struct db *db, sqlite3_stmt *st, const char *fmt, ...);
+int db_bindv(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap);
+/* One statement that returns no rows, from its cached form (db_cached),
+ * bound by fmt: the usual prepare-bind-step-reset in one line. */
+int db_run(
+    struct db *db, const char *what, const char *sql, const char *fmt, ...);
 /* BEGIN IMMEDIATE: take the write lock now, not at the first write. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

@@ -30,25 +30,10 @@ fill_device(sqlite3_stmt *st, struct inbox_device *dev)
 int
 inbox_device_add(struct db *db, const struct inbox_device *dev)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (db_prepare(db, &st,
-		"INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, "
-		"NULL)") != 0)
-		return -1;
-	sqlite3_bind_blob(
-	    st, 1, dev->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, dev->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(
-	    st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, dev->enrolled_at);
-	if (db_step_done(db, st, "enrol device") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return db_run(db, "enrol device",
+	    "INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, NULL)",
+	    "btbI", dev->device_id, ENVELOPE_ID_LEN, dev->name, dev->sign_pk,
+	    crypto_sign_PUBLICKEYBYTES, dev->enrolled_at);
 }
 
 static int
@@ -96,25 +81,16 @@ inbox_device_by_name(struct db *db, const char *name, struct inbox_device *dev)
 int
 inbox_device_revoke(struct db *db, const char *name, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (db_prepare(db, &st,
+	if (db_run(db, "revoke",
 		"UPDATE devices SET revoked_at = ? WHERE name = ? AND "
-		"revoked_at IS NULL") != 0)
+		"revoked_at IS NULL",
+		"It", now_ms, name) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if (db_step_done(db, st, "revoke") != 0)
-		goto out;
 	if (sqlite3_changes(db_handle(db)) != 1) {
 		log_err("no active device named %s", name);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 int
@@ -216,27 +192,14 @@ inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
     size_t len, const uint8_t digest[INBOX_DIGEST_LEN], int64_t received_at,
     const uint8_t receipt[SIG_RECEIPT_LEN])
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if ((st = db_cached(db,
-		 "INSERT INTO envelopes (envelope_id, device_id, kind, "
-		 "created_at, received_at, envelope, digest, receipt) VALUES "
-		 "(?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
-		return -1;
-	sqlite3_bind_blob(
-	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(
-	    st, 2, hdr->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, hdr->kind);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
-	sqlite3_bind_int64(st, 5, received_at);
-	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, digest, INBOX_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
-	rc = db_step_done(db, st, "store envelope");
-	db_reset(st);
-	return rc;
+	return db_run(db, "store envelope",
+	    "INSERT INTO envelopes (envelope_id, device_id, kind, created_at, "
+	    "received_at, envelope, digest, receipt) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)",
+	    "bbiIIbbb", hdr->envelope_id, ENVELOPE_ID_LEN, hdr->device_id,
+	    ENVELOPE_ID_LEN, (int)hdr->kind, (int64_t)hdr->created_at,
+	    received_at, env, (int)len, digest, INBOX_DIGEST_LEN, receipt,
+	    SIG_RECEIPT_LEN);
 }
 
 int

@@ -10,29 +10,17 @@ int
 outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
     const uint8_t *envelope, size_t len, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (len == 0 || len > ENVELOPE_MAX) {
 		log_err("outbox: refusing an envelope of %zu bytes", len);
 		return -1;
 	}
-	if ((st = db_cached(db,
-		 "INSERT INTO outbox (envelope_id, envelope, queued_at, "
-		 "next_attempt_at) VALUES (?, ?, ?, ?)")) == NULL)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, envelope, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, now_ms);
-	/* A single INSERT is its own transaction, committed with FULL sync
-	 * before we return: the caller may then tell the victim it is safe. */
-	if (db_step_done(db, st, "put") != 0)
-		goto out;
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
+	/* Alone, a single INSERT is its own transaction, committed with
+	 * FULL sync before we return: the caller may then tell the victim
+	 * it is safe. In a group commit, the batch's COMMIT does that. */
+	return db_run(db, "put",
+	    "INSERT INTO outbox (envelope_id, envelope, queued_at, "
+	    "next_attempt_at) VALUES (?, ?, ?, ?)",
+	    "bbII", id, ENVELOPE_ID_LEN, envelope, (int)len, now_ms, now_ms);
 }
 
 void
@@ -165,50 +153,28 @@ out:
 int
 outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN])
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
-	    NULL)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (db_step_done(db, st, "delete") != 0)
-		goto out;
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
+	return db_run(db, "delete", "DELETE FROM outbox WHERE envelope_id = ?",
+	    "b", id, ENVELOPE_ID_LEN);
 }
 
 int
 outbox_delete_many(
     struct db *db, const uint8_t (*ids)[ENVELOPE_ID_LEN], size_t n)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (n == 0)
 		return 0;
 	if (db_begin(db) != 0)
 		return -1;
-	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
-	    NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_blob(
-		    st, 1, ids[i], ENVELOPE_ID_LEN, SQLITE_STATIC);
-		if (db_step_done(db, st, "delete") != 0)
-			goto out;
-		sqlite3_reset(st);
-	}
-	if (db_commit(db) != 0)
-		goto out;
-	rc = 0;
-out:
-	db_reset(st);
-	if (rc != 0)
+	for (size_t i = 0; i < n; i++)
+		if (outbox_delete(db, ids[i]) != 0) {
+			db_rollback(db);
+			return -1;
+		}
+	if (db_commit(db) != 0) {
 		db_rollback(db);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 int
