@@ -100,49 +100,68 @@ out:
 	return rc;
 }
 
+/* Parameters 1-12: the columns in the order of CONV_COLS; 13: the key. */
+#define CONV_COLS                                                              \
+	"step, retries, updated_at, consent_version, consent_sha256, "         \
+	"consent_at, offence_in_london, lives_in_london, name, method, "       \
+	"contact_time, voicemail_ok"
+
+static int
+put_stmt(struct db *db, sqlite3_stmt *st, const uint8_t *key,
+    const struct conversation *c)
+{
+	sqlite3_bind_int(st, 1, c->step);
+	sqlite3_bind_int(st, 2, c->retries);
+	sqlite3_bind_int64(st, 3, c->updated_at);
+	sqlite3_bind_int(st, 4, c->consent_version);
+	sqlite3_bind_blob(
+	    st, 5, c->consent_sha256, sizeof(c->consent_sha256), SQLITE_STATIC);
+	if (c->consent_at > 0)
+		sqlite3_bind_int64(st, 6, c->consent_at);
+	bind_opt_int(st, 7, c->offence_in_london);
+	bind_opt_int(st, 8, c->lives_in_london);
+	if (c->has_name)
+		sqlite3_bind_text(st, 9, c->name, -1, SQLITE_STATIC);
+	bind_opt_int(st, 10, c->method);
+	bind_opt_int(st, 11, c->contact_time);
+	bind_opt_int(st, 12, c->voicemail_ok);
+	sqlite3_bind_blob(st, 13, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	return db_step_done(db, st, "save");
+}
+
+/*
+ * UPDATE, then INSERT if there was no row: INSERT OR REPLACE needs a
+ * statement journal inside a transaction, and SQLCipher encrypts every
+ * page that journal keeps (a third of smsd's CPU went there).
+ */
 int
 conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
     const struct conversation *c)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	sqlite3_stmt *st;
+	int rc;
 
 	if (c->has_name && strlen(c->name) > CONVERSATION_NAME_MAX) {
 		log_err("conversation: name too long");
 		return -1;
 	}
 	if ((st = db_cached(db,
-		 "INSERT OR REPLACE INTO sms_conversation (sender_key, step, "
-		 "retries, updated_at, consent_version, consent_sha256, "
-		 "consent_at, offence_in_london, lives_in_london, name, "
-		 "method, "
-		 "contact_time, voicemail_ok) "
-		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+		 "UPDATE sms_conversation SET step = ?1, retries = ?2, "
+		 "updated_at = ?3, consent_version = ?4, consent_sha256 = ?5, "
+		 "consent_at = ?6, offence_in_london = ?7, lives_in_london = "
+		 "?8, name = ?9, method = ?10, contact_time = ?11, "
+		 "voicemail_ok = ?12 WHERE sender_key = ?13")) == NULL)
 		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, c->step);
-	sqlite3_bind_int(st, 3, c->retries);
-	sqlite3_bind_int64(st, 4, c->updated_at);
-	sqlite3_bind_int(st, 5, c->consent_version);
-	sqlite3_bind_blob(
-	    st, 6, c->consent_sha256, sizeof(c->consent_sha256), SQLITE_STATIC);
-	if (c->consent_at > 0)
-		sqlite3_bind_int64(st, 7, c->consent_at);
-	else
-		sqlite3_bind_null(st, 7);
-	bind_opt_int(st, 8, c->offence_in_london);
-	bind_opt_int(st, 9, c->lives_in_london);
-	if (c->has_name)
-		sqlite3_bind_text(st, 10, c->name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 10);
-	bind_opt_int(st, 11, c->method);
-	bind_opt_int(st, 12, c->contact_time);
-	bind_opt_int(st, 13, c->voicemail_ok);
-	if (db_step_done(db, st, "save") != 0)
-		goto out;
-	rc = 0;
-out:
+	rc = put_stmt(db, st, key, c);
+	db_reset(st);
+	if (rc != 0 || sqlite3_changes(db_handle(db)) == 1)
+		return rc;
+	if ((st = db_cached(db,
+		 "INSERT INTO sms_conversation (" CONV_COLS ", sender_key) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		 "?13)")) == NULL)
+		return -1;
+	rc = put_stmt(db, st, key, c);
 	db_reset(st);
 	return rc;
 }
@@ -294,7 +313,7 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 {
 	sqlite3_stmt *st = NULL;
 	int64_t start = now;
-	int hits = 1, rc = -1, s;
+	int hits = 1, rc = -1, s, found, same = 0;
 
 	*allowed = 0;
 	if ((st = db_cached(db,
@@ -309,6 +328,7 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 		/* A clock that went backwards starts a new window too. */
 		if (ws <= now && now - ws < window_ms) {
 			start = ws;
+			same = 1;
 			hits = sqlite3_column_int(st, 1);
 			/* Stop counting once over, so the column is bounded. */
 			if (hits <= max)
@@ -319,16 +339,24 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 		    sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
+	found = s == SQLITE_ROW;
 	db_reset(st);
 	st = NULL;
-	if ((st = db_cached(db,
-		 "INSERT OR REPLACE INTO sms_rate (bucket, window_start, hits) "
-		 "VALUES (?, ?, ?)")) == NULL)
-		goto out;
-	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, start);
-	sqlite3_bind_int(st, 3, hits);
-	if (db_step_done(db, st, "rate count") != 0)
+	/* Not INSERT OR REPLACE, and the indexed window_start only when a
+	 * window starts: either needs a statement journal, whose pages
+	 * SQLCipher encrypts (see conversation_put). */
+	if (same)
+		rc = db_run(db, "rate count",
+		    "UPDATE sms_rate SET hits = ? WHERE bucket = ?", "ib", hits,
+		    bucket, CONVERSATION_KEY_LEN);
+	else
+		rc = db_run(db, "rate count",
+		    found ? "UPDATE sms_rate SET window_start = ?, hits = ? "
+			    "WHERE bucket = ?"
+			  : "INSERT INTO sms_rate (window_start, hits, bucket) "
+			    "VALUES (?, ?, ?)",
+		    "Iib", start, hits, bucket, CONVERSATION_KEY_LEN);
+	if (rc != 0)
 		goto out;
 	*allowed = hits <= max;
 	rc = 0;
