@@ -263,8 +263,8 @@ conversation_seen_get(struct db *db,
 	*has_reply = 0;
 	if (cap > 0)
 		reply[0] = '\0';
-	if (db_prepare(
-		db, &st, "SELECT reply FROM sms_seen WHERE msg_key = ?") != 0)
+	if ((st = db_cached(
+		 db, "SELECT reply FROM sms_seen WHERE msg_key = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
