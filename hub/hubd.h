@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "hub/admit.h"
+#include "crypto/envelope.h"
+#include "crypto/sig.h"
 #include "net/http.h"
 #include "store/db.h"
 #include "store/inbox.h"
@@ -15,8 +17,19 @@
 #define HUBD_KEEP_DAYS_DEFAULT 7
 #define HUBD_KEEP_DAYS_MAX 3650
 
+/* POST /v1/envelopes/batch (hubd_batch.c): envelopes a request. */
+#define HUBD_BATCH_MAX 256
+#define HUBD_BATCH_BODY_MAX (8 * ENVELOPE_MAX)
+#define HUBD_BATCH_CTYPE "application/vnd.rj.batch"
+#define HUBD_BATCH_PATH "/v1/envelopes/batch"
+
+struct gcommit;
+
 struct hubd {
 	struct db *db;
+	/* The inbox writes: group commit over a connection of its own. */
+	struct db *wdb;
+	struct gcommit *gc;
 	/* One SQLite connection: a transaction must not interleave with
 	 * another worker's statements. */
 	pthread_mutex_t lock;
@@ -36,6 +49,21 @@ int hubd_admit(struct hubd *hd, const struct inbox_device *dev,
     struct http_resp *resp);
 void hubd_admit_stored(
     struct hubd *hd, const uint8_t id[ENVELOPE_ID_LEN], size_t len);
+/* The same rules for one envelope of a batch: ADMIT_OK (0), or the
+ * enum admit_verdict refusing it (*retry_s set for a 429). */
+int hubd_admit_verdict(struct hubd *hd, const struct inbox_device *dev,
+    const struct envelope_hdr *hdr, const uint8_t *env, size_t len, int64_t now,
+    int *retry_s);
+/* Store a verified envelope (inbox_store's answers) in the next group
+ * commit; returns once it is durable. */
+int hubd_store(struct hubd *hd, const struct envelope_hdr *hdr,
+    const uint8_t *env, size_t len, int64_t received_at,
+    const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at);
+
+/* POST /v1/envelopes/batch (hubd_batch.c). */
+int hubd_batch_request(
+    struct hubd *hd, const struct http_req *req, struct http_resp *resp);
 
 /* POST /v1/staff/pull and /v1/staff/ack (hubd_pull.c). */
 int hubd_staff_request(

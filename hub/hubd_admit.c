@@ -47,37 +47,49 @@ quota(struct hubd *hd, const uint8_t id[ENVELOPE_ID_LEN], size_t len,
 }
 
 int
-hubd_admit(struct hubd *hd, const struct inbox_device *dev,
+hubd_admit_verdict(struct hubd *hd, const struct inbox_device *dev,
     const struct envelope_hdr *hdr, const uint8_t *env, size_t len, int64_t now,
-    struct http_resp *resp)
+    int *retry_s)
 {
 	uint8_t digest[INBOX_DIGEST_LEN];
 	enum admit_verdict v;
-	int retry_s = 0, found;
+	int found;
 
+	*retry_s = 0;
 	v = admit_seal(hdr, env, len);
 	if (v == ADMIT_OK)
 		v = admit_time(&hd->admit_conf, hdr->created_at, now);
 	if (v != ADMIT_OK) {
 		log_warn("envelope from device %s refused: %s", dev->name,
 		    admit_code(v));
-		return refuse(resp, v, 0) == 0 ? 1 : -1;
+		return (int)v;
 	}
 	/* A retry of a stored envelope gets its receipt again, whatever
 	 * the quotas say: the device may have missed the first. */
 	crypto_hash_sha256(digest, env, len);
 	pthread_mutex_lock(&hd->lock);
 	found = inbox_find(hd->db, hdr->envelope_id, digest, NULL, NULL);
-	v = found == INBOX_NEW ? quota(hd, hdr->device_id, len, now, &retry_s)
+	v = found == INBOX_NEW ? quota(hd, hdr->device_id, len, now, retry_s)
 			       : ADMIT_OK;
 	pthread_mutex_unlock(&hd->lock);
-	if (v != ADMIT_OK) {
+	if (v != ADMIT_OK)
 		log_warn("envelope from device %s held back: %s (retry in "
 			 "%d s)",
-		    dev->name, admit_code(v), retry_s);
-		return refuse(resp, v, retry_s) == 0 ? 1 : -1;
-	}
-	return 0;
+		    dev->name, admit_code(v), *retry_s);
+	return (int)v;
+}
+
+int
+hubd_admit(struct hubd *hd, const struct inbox_device *dev,
+    const struct envelope_hdr *hdr, const uint8_t *env, size_t len, int64_t now,
+    struct http_resp *resp)
+{
+	int retry_s, v;
+
+	v = hubd_admit_verdict(hd, dev, hdr, env, len, now, &retry_s);
+	if (v == ADMIT_OK)
+		return 0;
+	return refuse(resp, (enum admit_verdict)v, retry_s) == 0 ? 1 : -1;
 }
 
 void

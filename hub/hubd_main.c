@@ -23,6 +23,7 @@
 #include "net/http.h"
 #include "net/netconf.h"
 #include "net/server.h"
+#include "store/gcommit.h"
 #include "store/inbox.h"
 #include "store/schema.h"
 #include "util/conf.h"
@@ -86,6 +87,9 @@ load_conf(const char *path, struct hubd_conf *c)
 
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, HUBD_PORT);
+	/* A worker waits in the group commit: more of them, bigger batches
+	 * (docs/storage.md). */
+	c->net.workers = GCOMMIT_WORKERS_DEFAULT;
 	c->keep_days = HUBD_KEEP_DAYS_DEFAULT;
 	admit_conf_defaults(&c->admit);
 	if (conf_parse_sections(path, sections, conf_handler, c, &c->bad) != 0)
@@ -171,10 +175,8 @@ post_envelope(
 	if (sig_receipt_sign(
 		sig, hdr.envelope_id, (uint64_t)now, hd->sign_sk) != 0)
 		return -1;
-	pthread_mutex_lock(&hd->lock);
-	rc = inbox_store(hd->db, &hdr, req->body, req->body_len, now, sig,
-	    stored, &stored_at);
-	pthread_mutex_unlock(&hd->lock);
+	rc = hubd_store(
+	    hd, &hdr, req->body, req->body_len, now, sig, stored, &stored_at);
 	switch (rc) {
 	case INBOX_NEW:
 		hubd_admit_stored(hd, hdr.device_id, req->body_len);
@@ -206,6 +208,8 @@ handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 	}
 	if (strcmp(req->path, "/v1/heartbeat") == 0)
 		return hubd_heartbeat(hd, req, resp);
+	if (strcmp(req->path, HUBD_BATCH_PATH) == 0)
+		return hubd_batch_request(hd, req, resp);
 	if (strcmp(req->path, "/v1/staff/pull") == 0 ||
 	    strcmp(req->path, "/v1/staff/ack") == 0)
 		return hubd_staff_request(hd, req, resp);
@@ -305,7 +309,7 @@ main(int argc, char **argv)
 	netconf_server(&conf.net, &sc);
 	sc.handler = handle;
 	sc.ctx = &hd;
-	sc.max_body = ENVELOPE_MAX;
+	sc.max_body = HUBD_BATCH_BODY_MAX;
 	sc.max_resp = HUBD_MAX_RESP;
 	hd.keep_days = conf.keep_days;
 	hd.admit_conf = conf.admit;
@@ -317,13 +321,16 @@ main(int argc, char **argv)
 	if (daemon_drop_privileges(conf.net.user) != 0)
 		goto out;
 	hd.db = db_open(conf.inbox, dbkey, &schema_hub);
+	if (hd.db != NULL)
+		hd.wdb = db_open(conf.inbox, dbkey, &schema_hub);
 	sodium_free(dbkey);
 	dbkey = NULL;
-	if (hd.db == NULL)
+	if (hd.wdb == NULL || (hd.gc = gcommit_new(&(struct gcommit_config){
+				   hd.wdb, NULL, 0, 0})) == NULL)
 		goto out;
 	sandbox_policy_init(&sp, SANDBOX_HUBD);
 	if (sandbox_policy_allow_write(&sp, conf.inbox, 1) != 0 ||
-	    sandbox_enter(&sp) != 0)
+	    sandbox_enter(&sp) != 0 || gcommit_start(hd.gc) != 0)
 		goto out;
 	if (daemon_signals_start(&sigs, stop_server, srv) != 0)
 		goto out;
@@ -333,6 +340,8 @@ main(int argc, char **argv)
 out:
 	daemon_signals_stop(&sigs);
 	server_free(srv);
+	gcommit_free(hd.gc);
+	db_close(hd.wdb);
 	db_close(hd.db);
 	sodium_free(dbkey);
 	sodium_free(hd.sign_sk);

@@ -116,7 +116,8 @@ submit(struct flow_req *r)
 	if (payload_referral(json, PAYLOAD_MAX, &len, &s->a, &pi) != 0)
 		goto out;
 	sl = (struct sealer){r->k->cfg.db, r->k->cfg.bundle->device_id,
-	    r->k->cfg.bundle->sign_sk, r->k->cfg.bundle->hub_box_pk};
+	    r->k->cfg.bundle->sign_sk, r->k->cfg.bundle->hub_box_pk,
+	    r->k->cfg.gc};
 	if (sealer_outbox(&sl, ENVELOPE_REFERRAL, json, len) != 0)
 		goto out;
 	rc = 0;

@@ -44,6 +44,7 @@ struct kiosk_config {
 	int idle_grace_s;
 	uint16_t port; /* the Host and Origin pages must carry */
 	struct db *db; /* the outbox; may be NULL for --check-config */
+	struct gcommit *gc; /* db's group commit; NULL: write directly */
 	const struct bundle *bundle;
 	void (*on_queued)(void *arg); /* e.g. forwarder_wake */
 	void *on_queued_arg;

@@ -20,6 +20,7 @@
 #include "kiosk/kioskd_sandbox.h"
 #include "net/forwarder.h"
 #include "net/heartbeat.h"
+#include "store/gcommit.h"
 #include "net/server.h"
 #include "store/dbkey.h"
 #include "store/schema.h"
@@ -138,6 +139,7 @@ main(int argc, char **argv)
 	struct periodic ticker;
 	struct bundle *b = NULL;
 	struct db *db = NULL;
+	struct gcommit *gc = NULL;
 	struct daemon_opts opts;
 	const char *config;
 	uint8_t *dbkey = NULL;
@@ -183,7 +185,9 @@ main(int argc, char **argv)
 		goto out;
 	if (daemon_drop_privileges(conf.net.user) != 0)
 		goto out;
-	if ((db = db_open(conf.database, dbkey, &schema_device)) == NULL)
+	if ((db = db_open(conf.database, dbkey, &schema_device)) == NULL ||
+	    (gc = gcommit_new(&(struct gcommit_config){db, NULL, 0, 0})) ==
+		NULL)
 		goto out;
 
 	memset(&fc, 0, sizeof(fc));
@@ -203,11 +207,12 @@ main(int argc, char **argv)
 
 	kiosk_cfg(&conf, &kc, server_port(kd.srv));
 	kc.db = db;
+	kc.gc = gc;
 	kc.bundle = b;
 	kc.on_queued = on_queued;
 	kc.on_queued_arg = kd.fw;
 	if ((kd.k = kiosk_new(&kc)) == NULL ||
-	    kioskd_sandbox(&conf, b->hub_url) != 0)
+	    kioskd_sandbox(&conf, b->hub_url) != 0 || gcommit_start(gc) != 0)
 		goto out;
 	if (forwarder_start(kd.fw) != 0)
 		goto out;
@@ -228,6 +233,7 @@ out:
 	forwarder_free(kd.fw);
 	server_free(kd.srv);
 	kiosk_free(kd.k);
+	gcommit_free(gc);
 	db_close(db);
 	bundle_free(b);
 	sodium_free(dbkey);

@@ -26,6 +26,13 @@ struct forwarder {
 	pthread_cond_t cv;
 	int wake;
 	int stop;
+	int no_batch; /* the hub answered the batch path 404 */
+	/* Reused by every pass (sealed bytes and receipts: not secret). */
+	uint8_t *body; /* FORWARDER_BATCH_BODY */
+	uint8_t *bresp; /* FORWARDER_BATCH_RESP_MAX */
+	uint8_t resp[FORWARDER_RESP_MAX];
+	uint8_t done[FORWARDER_BATCH][ENVELOPE_ID_LEN];
+	size_t ndone;
 };
 
 struct forwarder *
@@ -50,6 +57,12 @@ forwarder_new(const struct forwarder_config *cfg)
 	pthread_condattr_destroy(&ca);
 	fw->bundle = cfg->bundle;
 	fw->policy = cfg->policy;
+	fw->body = malloc(FORWARDER_BATCH_BODY);
+	fw->bresp = malloc(FORWARDER_BATCH_RESP_MAX);
+	if (fw->body == NULL || fw->bresp == NULL) {
+		log_err("out of memory");
+		goto fail;
+	}
 	fw->db = db_open(cfg->db_path, cfg->db_key, &schema_device);
 	if (fw->db == NULL)
 		goto fail;
@@ -69,16 +82,14 @@ fail:
  * its id and the time the hub stored it.
  */
 static int
-receipt_ok(const struct forwarder *fw, const uint8_t id[ENVELOPE_ID_LEN],
-    const uint8_t *resp, size_t len)
+receipt_ok_obj(
+    const struct forwarder *fw, const uint8_t id[ENVELOPE_ID_LEN], json_t *o)
 {
 	char want[2 * ENVELOPE_ID_LEN + 1];
 	uint8_t sig[SIG_RECEIPT_LEN];
-	json_t *o, *jid, *jat, *jrc;
+	json_t *jid, *jat, *jrc;
 	size_t siglen = 0;
-	int ok = 0;
 
-	o = json_loadb((const char *)resp, len, JSON_REJECT_DUPLICATES, NULL);
 	jid = json_object_get(o, "envelope_id");
 	jat = json_object_get(o, "received_at");
 	jrc = json_object_get(o, "receipt");
@@ -86,26 +97,20 @@ receipt_ok(const struct forwarder *fw, const uint8_t id[ENVELOPE_ID_LEN],
 	if (!json_is_string(jid) || !json_is_integer(jat) ||
 	    !json_is_string(jrc) || json_integer_value(jat) < 0 ||
 	    strcmp(json_string_value(jid), want) != 0)
-		goto out;
+		return 0;
 	if (sodium_base642bin(sig, sizeof(sig), json_string_value(jrc),
 		json_string_length(jrc), NULL, &siglen, NULL,
 		sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    siglen != sizeof(sig))
-		goto out;
-	if (sig_receipt_verify(sig, id, (uint64_t)json_integer_value(jat),
-		fw->bundle->hub_sign_pk) != 0)
-		goto out;
-	ok = 1;
-out:
-	json_decref(o);
-	return ok;
+		return 0;
+	return sig_receipt_verify(sig, id, (uint64_t)json_integer_value(jat),
+		   fw->bundle->hub_sign_pk) == 0;
 }
 
-/* Error code from a hub's {"error":"..."} body, for the dead-letter note. */
+/* Error code from a hub's {"error":"..."}, for the dead-letter note. */
 static void
-hub_error(const uint8_t *resp, size_t len, long status, char *out, size_t cap)
+hub_error_obj(json_t *o, long status, char *out, size_t cap)
 {
-	json_t *o = json_loadb((const char *)resp, len, 0, NULL);
 	json_t *e = json_object_get(o, "error");
 	const char *code = json_is_string(e) ? json_string_value(e) : "?";
 	size_t i;
@@ -117,74 +122,187 @@ hub_error(const uint8_t *resp, size_t len, long status, char *out, size_t cap)
 			(out[i] >= '0' && out[i] <= '9') || out[i] == ' ' ||
 			out[i] == '_' || out[i] == '?'))
 			out[i] = '?';
+}
+
+/* Where one envelope's answer sends it; the same rules for a single
+ * answer and for one result of a batch. */
+enum fate { KEEP_RETRY, DELIVERED, DEAD };
+
+static enum fate
+judge(const struct forwarder *fw, const struct outbox_item *it, long status,
+    json_t *o, char *reason, size_t cap)
+{
+	char idhex[2 * ENVELOPE_ID_LEN + 1];
+
+	envelope_id_hex(idhex, it->id);
+	if (status == 200 || status == 201) {
+		if (receipt_ok_obj(fw, it->id, o))
+			return DELIVERED;
+		log_err("envelope %s: hub receipt did not verify; kept", idhex);
+		snprintf(reason, cap, "bad receipt");
+		return KEEP_RETRY;
+	}
+	hub_error_obj(o, status, reason, cap);
+	if (status >= 400 && status < 500 && status != 409 && status != 408 &&
+	    status != 429) {
+		log_err("envelope %s REFUSED by the hub (%s); moved to the "
+			"dead-letter table for an operator",
+		    idhex, reason);
+		return DEAD;
+	}
+	log_warn("envelope %s: %s; will retry", idhex, reason);
+	return KEEP_RETRY;
+}
+
+/* Record one fate; delivered ones are collected for one delete. */
+static int
+settle(struct forwarder *fw, const struct outbox_item *it, enum fate f,
+    const char *reason, struct forwarder_stats *st)
+{
+	if (f == DELIVERED) {
+		memcpy(fw->done[fw->ndone++], it->id, ENVELOPE_ID_LEN);
+		return 0;
+	}
+	if (f == DEAD) {
+		st->dead++;
+		return outbox_dead_letter(fw->db, it->id, db_now_ms(), reason);
+	}
+	st->retried++;
+	return outbox_fail(
+	    fw->db, it->id, db_now_ms(), &fw->policy, reason, NULL);
+}
+
+/* The old way, one envelope a request: for a hub without the batch
+ * endpoint, and for a batch the hub could not take as one. */
+static int
+post_one(struct forwarder *fw, const struct outbox_item *it, int *unreachable,
+    struct forwarder_stats *st)
+{
+	char reason[REASON_MAX];
+	size_t rlen;
+	long status;
+	json_t *o;
+	enum fate f;
+	int rc;
+
+	/* Once the hub is unreachable, the rest wait their turn without
+	 * a connection attempt each. */
+	if (*unreachable ||
+	    client_post(fw->client, "/v1/envelopes", it->envelope, it->len,
+		"application/octet-stream", &status, fw->resp,
+		FORWARDER_RESP_MAX, &rlen) != 0) {
+		*unreachable = 1;
+		return settle(fw, it, KEEP_RETRY, "hub unreachable", st);
+	}
+	o = json_loadb(
+	    (const char *)fw->resp, rlen, JSON_REJECT_DUPLICATES, NULL);
+	f = judge(fw, it, status, o, reason, sizeof(reason));
+	rc = settle(fw, it, f, reason, st);
 	json_decref(o);
+	return rc;
+}
+
+/*
+ * Up to FORWARDER_BATCH envelopes in one request. Returns how many it
+ * settled (the rest go one by one), or -1 on a database error.
+ */
+static int
+post_batch(struct forwarder *fw, struct outbox_item *items, size_t n,
+    int *unreachable, struct forwarder_stats *st)
+{
+	char reason[REASON_MAX];
+	size_t k = 0, blen = 0, rlen;
+	long status;
+	json_t *o = NULL, *res;
+	int rc = 0;
+
+	for (k = 0; k < n && items[k].len + 4 <= FORWARDER_BATCH_BODY - blen;
+	     k++) {
+		uint32_t l = (uint32_t)items[k].len;
+
+		fw->body[blen++] = (uint8_t)(l >> 24);
+		fw->body[blen++] = (uint8_t)(l >> 16);
+		fw->body[blen++] = (uint8_t)(l >> 8);
+		fw->body[blen++] = (uint8_t)l;
+		memcpy(fw->body + blen, items[k].envelope, items[k].len);
+		blen += items[k].len;
+	}
+	if (k < 2)
+		return 0;
+	if (client_post(fw->client, FORWARDER_BATCH_PATH, fw->body, blen,
+		FORWARDER_BATCH_CTYPE, &status, fw->bresp,
+		FORWARDER_BATCH_RESP_MAX, &rlen) != 0) {
+		*unreachable = 1;
+		for (size_t i = 0; i < k; i++)
+			if (settle(fw, &items[i], KEEP_RETRY, "hub unreachable",
+				st) != 0)
+				rc = -1;
+		return rc == 0 ? (int)k : -1;
+	}
+	if (status == 404 || status == 405 || status == 415) {
+		log_info("the hub has no batch endpoint; one envelope a "
+			 "request from now on");
+		fw->no_batch = 1;
+		return 0;
+	}
+	o = json_loadb(
+	    (const char *)fw->bresp, rlen, JSON_REJECT_DUPLICATES, NULL);
+	res = json_object_get(o, "results");
+	if (status != 200 || !json_is_array(res) || json_array_size(res) != k) {
+		/* The hub could not take it as a batch (busy, too large):
+		 * each envelope then gets its own answer and its own rule. */
+		log_warn(
+		    "batch of %zu answered %ld; sending one by one", k, status);
+		json_decref(o);
+		return 0;
+	}
+	for (size_t i = 0; i < k; i++) {
+		json_t *r = json_array_get(res, i),
+		       *js = json_object_get(r, "status");
+		long s =
+		    json_is_integer(js) ? (long)json_integer_value(js) : 502;
+		enum fate f =
+		    judge(fw, &items[i], s, r, reason, sizeof(reason));
+
+		if (settle(fw, &items[i], f, reason, st) != 0)
+			rc = -1;
+	}
+	json_decref(o);
+	return rc == 0 ? (int)k : -1;
 }
 
 int
 forwarder_run_once(struct forwarder *fw, struct forwarder_stats *st)
 {
 	struct outbox_item items[FORWARDER_BATCH];
-	uint8_t resp[FORWARDER_RESP_MAX];
-	char reason[REASON_MAX], idhex[2 * ENVELOPE_ID_LEN + 1];
-	size_t n = 0, i, rlen;
-	int rc = 0, unreachable = 0;
-	long status;
+	size_t n = 0, i = 0;
+	int rc = 0, unreachable = 0, sent;
 
 	if (outbox_take_due(fw->db, db_now_ms(), items, FORWARDER_BATCH, &n) !=
 	    0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		struct outbox_item *it = &items[i];
+	fw->ndone = 0;
+	if (!fw->no_batch && n > 1) {
+		sent = post_batch(fw, items, n, &unreachable, st);
+		if (sent < 0)
+			rc = -1;
+		else
+			i = (size_t)sent;
+	}
+	for (; i < n; i++)
+		if (post_one(fw, &items[i], &unreachable, st) != 0)
+			rc = -1;
+	/* Every verified receipt's envelope goes in one transaction. */
+	if (outbox_delete_many(fw->db, fw->done, fw->ndone) != 0) {
+		rc = -1;
+	} else {
+		for (i = 0; i < fw->ndone; i++) {
+			char idhex[2 * ENVELOPE_ID_LEN + 1];
 
-		envelope_id_hex(idhex, it->id);
-		/* Once the hub is unreachable, the rest of the batch waits
-		 * its turn without a connection attempt each. */
-		if (unreachable ||
-		    client_post(fw->client, "/v1/envelopes", it->envelope,
-			it->len, "application/octet-stream", &status, resp,
-			sizeof(resp), &rlen) != 0) {
-			unreachable = 1;
-			if (outbox_fail(fw->db, it->id, db_now_ms(),
-				&fw->policy, "hub unreachable", NULL) != 0)
-				rc = -1;
-			st->retried++;
-			continue;
-		}
-		if (status == 200 || status == 201) {
-			if (!receipt_ok(fw, it->id, resp, rlen)) {
-				log_err("envelope %s: hub receipt did not "
-					"verify; kept",
-				    idhex);
-				if (outbox_fail(fw->db, it->id, db_now_ms(),
-					&fw->policy, "bad receipt", NULL) != 0)
-					rc = -1;
-				st->retried++;
-				continue;
-			}
-			if (outbox_delete(fw->db, it->id) != 0) {
-				rc = -1;
-				continue;
-			}
+			envelope_id_hex(idhex, fw->done[i]);
 			log_info("envelope %s delivered", idhex);
-			st->delivered++;
-		} else if (status >= 400 && status < 500 && status != 409 &&
-			   status != 408 && status != 429) {
-			hub_error(resp, rlen, status, reason, sizeof(reason));
-			log_err("envelope %s REFUSED by the hub (%s); moved to "
-				"the dead-letter table for an operator",
-			    idhex, reason);
-			if (outbox_dead_letter(
-				fw->db, it->id, db_now_ms(), reason) != 0)
-				rc = -1;
-			st->dead++;
-		} else {
-			hub_error(resp, rlen, status, reason, sizeof(reason));
-			log_warn("envelope %s: %s; will retry", idhex, reason);
-			if (outbox_fail(fw->db, it->id, db_now_ms(),
-				&fw->policy, reason, NULL) != 0)
-				rc = -1;
-			st->retried++;
 		}
+		st->delivered += fw->ndone;
 	}
 	outbox_items_free(items, n);
 	/* A full batch means more may be due right away. */
@@ -271,6 +389,8 @@ forwarder_free(struct forwarder *fw)
 	}
 	client_free(fw->client);
 	db_close(fw->db);
+	free(fw->body);
+	free(fw->bresp);
 	pthread_cond_destroy(&fw->cv);
 	pthread_mutex_destroy(&fw->mu);
 	free(fw);

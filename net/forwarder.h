@@ -11,12 +11,22 @@
 /*
  * The forwarder: a background thread that posts due envelopes from a
  * device's outbox to hubd, verifies the hub's signed receipt for each,
- * and only then deletes it. Network errors, 5xx, TLS or pin failures and
- * bad receipts keep the envelope and back off (exponential with jitter,
- * capped). A 4xx other than 409 moves it to the dead-letter table, loudly.
- * Nothing is dropped.
+ * and only then deletes it (in batches: see FORWARDER_BATCH). Network errors,
+ * 5xx, TLS or pin failures and bad receipts keep the envelope and back off
+ * (exponential with jitter, capped). A 4xx other than 409 moves it to the
+ * dead-letter table, loudly. Nothing is dropped.
  */
-#define FORWARDER_BATCH 16
+/* Envelopes taken a pass, and sent in one request where the hub has
+ * POST /v1/envelopes/batch (docs/hub.md): each result is judged as a
+ * single answer would be, and the delivered ones are deleted in one
+ * transaction. A hub without the endpoint (404) gets one envelope a
+ * request, as before. */
+#define FORWARDER_BATCH 256
+#define FORWARDER_BATCH_PATH "/v1/envelopes/batch"
+#define FORWARDER_BATCH_CTYPE "application/vnd.rj.batch"
+/* hubd's HUBD_BATCH_BODY_MAX: length-prefixed envelopes a request. */
+#define FORWARDER_BATCH_BODY (8 * ENVELOPE_MAX)
+#define FORWARDER_BATCH_RESP_MAX (FORWARDER_BATCH * 256 + 64)
 #define FORWARDER_RESP_MAX 1024
 /* Even with nothing due, look again this often (another process may
  * have queued something). */

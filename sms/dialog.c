@@ -10,6 +10,7 @@
 #include "sms/dialog.h"
 #include "sms/segments.h"
 #include "store/conversation.h"
+#include "store/gcommit.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -138,6 +139,11 @@ static const char provider_words[] = "YES START UNSTOP HELP INFO";
 struct dialog {
 	pthread_mutex_t lock;
 	struct db *db;
+	struct gcommit *gc; /* NULL: dialog_handle commits by itself */
+	/* Locked, allocated once: one message is handled at a time (under
+	 * lock, or on the group commit's writer thread). */
+	struct msg *m;
+	char *payload; /* DIALOG_PAYLOAD_MAX */
 	const struct dialog_content *content;
 	uint8_t *key; /* sodium_malloc'd DIALOG_KEY_LEN */
 	dialog_seal_fn seal;
@@ -538,8 +544,12 @@ dialog_new(const struct dialog_cfg *cfg)
 		log_err("out of memory");
 		return NULL;
 	}
-	if ((d->key = sodium_malloc(DIALOG_KEY_LEN)) == NULL) {
+	if ((d->key = sodium_malloc(DIALOG_KEY_LEN)) == NULL ||
+	    (d->m = sodium_malloc(sizeof(*d->m))) == NULL ||
+	    (d->payload = sodium_malloc(DIALOG_PAYLOAD_MAX)) == NULL) {
 		log_err("out of locked memory");
+		sodium_free(d->key);
+		sodium_free(d->m);
 		free(d);
 		return NULL;
 	}
@@ -547,10 +557,13 @@ dialog_new(const struct dialog_cfg *cfg)
 	if (pthread_mutex_init(&d->lock, NULL) != 0) {
 		log_err("dialog: cannot create a mutex");
 		sodium_free(d->key);
+		sodium_free(d->m);
+		sodium_free(d->payload);
 		free(d);
 		return NULL;
 	}
 	d->db = cfg->db;
+	d->gc = cfg->gc;
 	d->content = dc;
 	d->seal = cfg->seal;
 	d->seal_ctx = cfg->seal_ctx;
@@ -619,6 +632,8 @@ dialog_free(struct dialog *d)
 		return;
 	pthread_mutex_destroy(&d->lock);
 	sodium_free(d->key);
+	sodium_free(d->m);
+	sodium_free(d->payload);
 	free(d);
 }
 
@@ -662,17 +677,13 @@ say(struct msg *m, enum reply r, const char *ref)
 static int
 seal_json(struct msg *m, enum envelope_kind kind, json_t *j)
 {
-	char *buf = NULL;
-	size_t n;
+	char *buf = m->d->payload;
+	size_t n = 0;
 	int rc = -1;
 
 	if (j == NULL) {
 		log_err("dialog: cannot build the envelope payload");
 		return -1;
-	}
-	if ((buf = sodium_malloc(DIALOG_PAYLOAD_MAX)) == NULL) {
-		log_err("out of locked memory");
-		goto out;
 	}
 	n = json_dumpb(j, buf, DIALOG_PAYLOAD_MAX - 1, JSON_COMPACT);
 	if (n == 0 || n >= DIALOG_PAYLOAD_MAX) {
@@ -687,8 +698,9 @@ seal_json(struct msg *m, enum envelope_kind kind, json_t *j)
 	rc = 0;
 out:
 	json_decref(j);
-	/* sodium_free wipes the payload with the phone number in it. */
-	sodium_free(buf);
+	/* The payload has the phone number in it. */
+	sodium_memzero(
+	    buf, n < DIALOG_PAYLOAD_MAX ? n + 1 : DIALOG_PAYLOAD_MAX);
 	return rc;
 }
 
@@ -1108,6 +1120,20 @@ is_ref(const struct dialog *d, const char *norm, const char **rest)
 	return len > 0 && word_in(norm, len, d->ref_kw);
 }
 
+struct purge_args {
+	struct dialog *d;
+	int64_t now;
+};
+
+struct handle_args {
+	struct dialog *d;
+	const char *provider;
+	const struct sms_inbound *in;
+	int64_t now;
+	char *reply;
+	int has_reply;
+};
+
 static int
 purge_locked(struct dialog *d, int64_t now)
 {
@@ -1128,11 +1154,23 @@ purge_locked(struct dialog *d, int64_t now)
 	return 0;
 }
 
+static int
+purge_op(struct db *db, void *arg)
+{
+	struct purge_args *a = arg;
+
+	(void)db;
+	return purge_locked(a->d, a->now);
+}
+
 int
 dialog_purge(struct dialog *d, int64_t now_ms)
 {
+	struct purge_args a = {d, now_ms};
 	int rc = -1;
 
+	if (d->gc != NULL)
+		return gcommit_run(d->gc, purge_op, &a) < 0 ? -1 : 0;
 	pthread_mutex_lock(&d->lock);
 	if (db_begin(d->db) != 0)
 		goto out;
@@ -1149,68 +1187,56 @@ out:
 /* The global counter's bucket: no HMAC output is all zeros in practice. */
 static const uint8_t global_bucket[CONVERSATION_KEY_LEN];
 
-int
-dialog_handle(struct dialog *d, const char *provider,
-    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
-    int *has_reply)
+/*
+ * One message, inside a transaction the caller opened (dialog_handle's
+ * own, or a group commit's savepoint); -1 leaves the caller to roll back.
+ */
+static int
+handle_in_tx(struct handle_args *a)
 {
-	struct msg *m;
+	struct dialog *d = a->d;
+	struct msg *m = d->m;
 	uint8_t mkey[CONVERSATION_KEY_LEN];
 	const char *rest = "";
 	int rc = -1, r, stop, exit_word = 0, ref = 0, ok;
 
-	*has_reply = 0;
-	if (cap < SMS_MAX_REPLY + 1 || in->from[0] == '\0' ||
-	    in->id[0] == '\0') {
-		log_err("dialog: bad call");
-		return -1;
-	}
-	reply[0] = '\0';
-	/* Locked memory: the text may be a name. */
-	if ((m = sodium_malloc(sizeof(*m))) == NULL) {
-		log_err("out of locked memory");
-		return -1;
-	}
 	memset(m, 0, sizeof(*m));
 	m->d = d;
-	m->in = in;
-	m->now = now_ms;
-	m->reply = reply;
+	m->in = a->in;
+	m->now = a->now;
+	m->reply = a->reply;
 	m->cap = SMS_MAX_REPLY + 1;
-	sender_key(d, in->from, m->sender);
-	message_key(d, provider, in->id, mkey);
-	normalise(in->text, m->norm);
+	sender_key(d, a->in->from, m->sender);
+	message_key(d, a->provider, a->in->id, mkey);
+	normalise(a->in->text, m->norm);
 	stop = is_stop(d, m->norm, &rest);
 	if (!stop)
 		exit_word = whole_in(m->norm, d->words[KW_EXIT]);
 	if (!stop && !exit_word)
 		ref = is_ref(d, m->norm, &rest);
 
-	pthread_mutex_lock(&d->lock);
-	if (db_begin(d->db) != 0)
-		goto unlock;
-	if (purge_locked(d, now_ms) != 0)
+	if (purge_locked(d, a->now) != 0)
 		goto out;
-	r = conversation_seen_get(d->db, mkey, reply, m->cap, &m->has_reply);
+	r = conversation_seen_get(d->db, mkey, a->reply, m->cap, &m->has_reply);
 	if (r < 0)
 		goto out;
 	if (r == 0) {
 		log_info("dialog: message id seen before, same answer");
-		goto commit;
+		goto done;
 	}
-	if (conversation_rate_hit(d->db, global_bucket, now_ms,
+	if (conversation_rate_hit(d->db, global_bucket, a->now,
 		d->global_window_ms, d->global_max, &ok) != 0)
 		goto out;
 	/* A burst (a poster campaign, a news item) is people, not abuse:
 	 * refusing would drop their messages, since Twilio does not retry.
 	 * The limit is a warning for the operator, said once a window. */
-	if (!ok && now_ms - d->global_warned >= d->global_window_ms) {
+	if (!ok && a->now - d->global_warned >= d->global_window_ms) {
 		log_warn("dialog: more than %d messages in %lld s, all "
 			 "still answered",
 		    d->global_max, (long long)(d->global_window_ms / 1000));
-		d->global_warned = now_ms;
+		d->global_warned = a->now;
 	}
-	if (conversation_rate_hit(d->db, m->sender, now_ms, d->sender_window_ms,
+	if (conversation_rate_hit(d->db, m->sender, a->now, d->sender_window_ms,
 		d->sender_max, &ok) != 0)
 		goto out;
 	if (!ok && !stop && !exit_word) {
@@ -1229,22 +1255,57 @@ dialog_handle(struct dialog *d, const char *provider,
 	if (r != 0)
 		goto out;
 	if (conversation_seen_put(
-		d->db, mkey, now_ms, m->has_reply ? reply : NULL) != 0)
+		d->db, mkey, a->now, m->has_reply ? a->reply : NULL) != 0)
 		goto out;
-commit:
-	if (db_commit(d->db) != 0)
-		goto out;
-	*has_reply = m->has_reply;
+done:
+	a->has_reply = m->has_reply;
 	rc = 0;
 out:
-	if (rc != 0) {
-		db_rollback(d->db);
-		reply[0] = '\0';
-		*has_reply = 0;
-	}
-unlock:
-	pthread_mutex_unlock(&d->lock);
 	sodium_memzero(mkey, sizeof(mkey));
-	sodium_free(m);
+	sodium_memzero(m, sizeof(*m));
 	return rc;
+}
+
+static int
+handle_op(struct db *db, void *arg)
+{
+	(void)db;
+	return handle_in_tx(arg);
+}
+
+int
+dialog_handle(struct dialog *d, const char *provider,
+    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
+    int *has_reply)
+{
+	struct handle_args a = {d, provider, in, now_ms, reply, 0};
+	int rc = -1;
+
+	*has_reply = 0;
+	if (cap < SMS_MAX_REPLY + 1 || in->from[0] == '\0' ||
+	    in->id[0] == '\0') {
+		log_err("dialog: bad call");
+		return -1;
+	}
+	reply[0] = '\0';
+	if (d->gc != NULL) {
+		/* Answered only once the batch it is in is durable. */
+		rc = gcommit_run(d->gc, handle_op, &a) < 0 ? -1 : 0;
+	} else {
+		pthread_mutex_lock(&d->lock);
+		if (db_begin(d->db) == 0) {
+			rc = handle_in_tx(&a);
+			if (rc == 0 && db_commit(d->db) != 0)
+				rc = -1;
+			if (rc != 0)
+				db_rollback(d->db);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (rc != 0) {
+		reply[0] = '\0';
+		return -1;
+	}
+	*has_reply = a.has_reply;
+	return 0;
 }

@@ -55,8 +55,9 @@
  * the exit word are counted but never refused. A message id seen before is
  * answered with the reply recorded the first time and changes nothing.
  *
- * Threads: dialog_handle serialises calls on a mutex, and it must have a
- * database connection of its own (db_open) that no other thread uses:
+ * Threads: dialog_handle serialises calls on a mutex (or on the group
+ * commit's writer thread), and it must have a database connection of its
+ * own (db_open) that no other thread uses:
  * the forwarder thread needs another one. The seal callback runs inside
  * dialog_handle's transaction and must write the envelope through the
  * same connection without beginning a transaction of its own
@@ -91,8 +92,15 @@ int dialog_content_load(
     struct dialog_content *dc, const char *root, const char *lang);
 void dialog_content_free(struct dialog_content *dc);
 
+struct gcommit;
+
 struct dialog_cfg {
 	struct db *db;
+	/* Optional: the database's group commit (store/gcommit.h), over
+	 * db. Then dialog_handle runs as one operation of a batch and
+	 * returns once that batch is durable; without it, each message is
+	 * its own transaction. */
+	struct gcommit *gc;
 	const struct dialog_content *content;
 	const uint8_t *state_key; /* DIALOG_KEY_LEN bytes; copied */
 	dialog_seal_fn seal;

@@ -268,7 +268,7 @@ verify_and_parse(const struct sms_provider_cfg *cfg, const struct sms_http *req,
 		log_warn("kannel: refused: source address not allowed");
 		return SMS_EFORBIDDEN;
 	}
-	if ((q = sodium_malloc(sizeof(*q))) == NULL) {
+	if ((q = sms_form_get(req)) == NULL) {
 		log_err("kannel: out of memory");
 		return SMS_EINTERNAL;
 	}
@@ -348,7 +348,7 @@ verify_and_parse(const struct sms_provider_cfg *cfg, const struct sms_http *req,
 out:
 	if (rc != 0)
 		sms_inbound_wipe(in);
-	sodium_free(q);
+	sms_form_put(req, q);
 	return rc;
 }
 

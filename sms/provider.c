@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "sms/provider.h"
+#include "net/http.h"
 #include "sms/segments.h"
 #include "util/utf8.h"
 
@@ -48,6 +49,24 @@ void
 sms_inbound_wipe(struct sms_inbound *in)
 {
 	sodium_memzero(in, sizeof(*in));
+}
+
+struct http_form *
+sms_form_get(const struct sms_http *req)
+{
+	return req->form != NULL ? req->form
+				 : sodium_malloc(sizeof(*req->form));
+}
+
+void
+sms_form_put(const struct sms_http *req, struct http_form *form)
+{
+	if (form == NULL)
+		return;
+	if (form == req->form)
+		sodium_memzero(form, sizeof(*form));
+	else
+		sodium_free(form); /* wipes */
 }
 
 int64_t

@@ -56,6 +56,8 @@
  * The request as the provider modules see it, independent of net/: the
  * server fills this from its own request struct.
  */
+struct http_form;
+
 struct sms_http {
 	const char *method; /* "GET", "POST", ... */
 	const char *path; /* routing only; never part of a signature */
@@ -68,6 +70,9 @@ struct sms_http {
 	size_t bodylen;
 	const char *peer_addr; /* numeric address of the TCP peer */
 	int64_t now; /* arrival, seconds since 1970; 0 = time() */
+	/* Optional locked scratch for the decoded form (smsd lends one per
+	 * request from a pool); NULL: the provider allocates its own. */
+	struct http_form *form;
 };
 
 /*
@@ -124,6 +129,11 @@ const struct sms_provider *sms_provider_find(const char *name);
 const char *sms_error_code(int err);
 
 void sms_inbound_wipe(struct sms_inbound *in);
+
+/* The form scratch for one request: req->form, or a sodium_malloc'd one;
+ * sms_form_put wipes it and frees it if it was allocated here. */
+struct http_form *sms_form_get(const struct sms_http *req);
+void sms_form_put(const struct sms_http *req, struct http_form *form);
 
 /*
  * Helpers shared by the provider modules (not for smsd).

@@ -122,7 +122,7 @@ verify_and_parse(const struct sms_provider_cfg *cfg, const struct sms_http *req,
 	}
 	/* The decoded parameters are what Twilio signs, so the form is
 	 * split first; no field is looked at before the signature holds. */
-	if ((form = sodium_malloc(sizeof(*form))) == NULL) {
+	if ((form = sms_form_get(req)) == NULL) {
 		log_err("twilio: out of memory");
 		return SMS_EINTERNAL;
 	}
@@ -168,7 +168,7 @@ verify_and_parse(const struct sms_provider_cfg *cfg, const struct sms_http *req,
 out:
 	if (rc != 0)
 		sms_inbound_wipe(in);
-	sodium_free(form);
+	sms_form_put(req, form);
 	sodium_memzero(want, sizeof(want));
 	return rc;
 }

@@ -48,11 +48,11 @@ conversation_get(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	int rc = -1, s, nlen;
 
 	conversation_init(c);
-	if (db_prepare(db, &st,
-		"SELECT step, retries, updated_at, consent_version, "
-		"consent_sha256, consent_at, offence_in_london, "
-		"lives_in_london, name, method, contact_time, voicemail_ok "
-		"FROM sms_conversation WHERE sender_key = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT step, retries, updated_at, consent_version, "
+		 "consent_sha256, consent_at, offence_in_london, "
+		 "lives_in_london, name, method, contact_time, voicemail_ok "
+		 "FROM sms_conversation WHERE sender_key = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -96,53 +96,73 @@ conversation_get(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 out:
 	if (rc == -1)
 		conversation_wipe(c);
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
+/* Parameters 1-12: the columns in the order of CONV_COLS; 13: the key. */
+#define CONV_COLS                                                              \
+	"step, retries, updated_at, consent_version, consent_sha256, "         \
+	"consent_at, offence_in_london, lives_in_london, name, method, "       \
+	"contact_time, voicemail_ok"
+
+static int
+put_stmt(struct db *db, sqlite3_stmt *st, const uint8_t *key,
+    const struct conversation *c)
+{
+	sqlite3_bind_int(st, 1, c->step);
+	sqlite3_bind_int(st, 2, c->retries);
+	sqlite3_bind_int64(st, 3, c->updated_at);
+	sqlite3_bind_int(st, 4, c->consent_version);
+	sqlite3_bind_blob(
+	    st, 5, c->consent_sha256, sizeof(c->consent_sha256), SQLITE_STATIC);
+	if (c->consent_at > 0)
+		sqlite3_bind_int64(st, 6, c->consent_at);
+	bind_opt_int(st, 7, c->offence_in_london);
+	bind_opt_int(st, 8, c->lives_in_london);
+	if (c->has_name)
+		sqlite3_bind_text(st, 9, c->name, -1, SQLITE_STATIC);
+	bind_opt_int(st, 10, c->method);
+	bind_opt_int(st, 11, c->contact_time);
+	bind_opt_int(st, 12, c->voicemail_ok);
+	sqlite3_bind_blob(st, 13, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
+	return db_step_done(db, st, "save");
+}
+
+/*
+ * UPDATE, then INSERT if there was no row: INSERT OR REPLACE needs a
+ * statement journal inside a transaction, and SQLCipher encrypts every
+ * page that journal keeps (a third of smsd's CPU went there).
+ */
 int
 conversation_put(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
     const struct conversation *c)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	sqlite3_stmt *st;
+	int rc;
 
 	if (c->has_name && strlen(c->name) > CONVERSATION_NAME_MAX) {
 		log_err("conversation: name too long");
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO sms_conversation (sender_key, step, "
-		"retries, updated_at, consent_version, consent_sha256, "
-		"consent_at, offence_in_london, lives_in_london, name, method, "
-		"contact_time, voicemail_ok) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+	if ((st = db_cached(db,
+		 "UPDATE sms_conversation SET step = ?1, retries = ?2, "
+		 "updated_at = ?3, consent_version = ?4, consent_sha256 = ?5, "
+		 "consent_at = ?6, offence_in_london = ?7, lives_in_london = "
+		 "?8, name = ?9, method = ?10, contact_time = ?11, "
+		 "voicemail_ok = ?12 WHERE sender_key = ?13")) == NULL)
 		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, c->step);
-	sqlite3_bind_int(st, 3, c->retries);
-	sqlite3_bind_int64(st, 4, c->updated_at);
-	sqlite3_bind_int(st, 5, c->consent_version);
-	sqlite3_bind_blob(
-	    st, 6, c->consent_sha256, sizeof(c->consent_sha256), SQLITE_STATIC);
-	if (c->consent_at > 0)
-		sqlite3_bind_int64(st, 7, c->consent_at);
-	else
-		sqlite3_bind_null(st, 7);
-	bind_opt_int(st, 8, c->offence_in_london);
-	bind_opt_int(st, 9, c->lives_in_london);
-	if (c->has_name)
-		sqlite3_bind_text(st, 10, c->name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 10);
-	bind_opt_int(st, 11, c->method);
-	bind_opt_int(st, 12, c->contact_time);
-	bind_opt_int(st, 13, c->voicemail_ok);
-	if (db_step_done(db, st, "save") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
+	rc = put_stmt(db, st, key, c);
+	db_reset(st);
+	if (rc != 0 || sqlite3_changes(db_handle(db)) == 1)
+		return rc;
+	if ((st = db_cached(db,
+		 "INSERT INTO sms_conversation (" CONV_COLS ", sender_key) "
+		 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		 "?13)")) == NULL)
+		return -1;
+	rc = put_stmt(db, st, key, c);
+	db_reset(st);
 	return rc;
 }
 
@@ -150,20 +170,10 @@ static int
 delete_by_key(
     struct db *db, const char *sql, const uint8_t *key, const char *ref)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (db_prepare(db, &st, sql) != 0)
-		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	if (ref != NULL)
-		sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if (db_step_done(db, st, "delete") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return ref != NULL
+		   ? db_run(db, "delete", sql, "bt", key, CONVERSATION_KEY_LEN,
+			 ref)
+		   : db_run(db, "delete", sql, "b", key, CONVERSATION_KEY_LEN);
 }
 
 int
@@ -177,26 +187,16 @@ int
 conversation_link_add(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
     const char *ref, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (strlen(ref) != REFCODE_LEN) {
 		log_err("conversation: not a reference code");
 		return -1;
 	}
-	if (db_prepare(db, &st,
+	if (db_run(db, "link",
 		"INSERT OR IGNORE INTO sms_link (sender_key, ref, linked_at) "
-		"VALUES (?, ?, ?)") != 0)
+		"VALUES (?, ?, ?)",
+		"btI", key, CONVERSATION_KEY_LEN, ref, now) != 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	if (db_step_done(db, st, "link") != 0)
-		goto out;
-	rc = sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite3_changes(db_handle(db)) == 1 ? 0 : 1;
 }
 
 int
@@ -208,9 +208,9 @@ conversation_link_list(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	int rc = -1, s;
 
 	*n = 0;
-	if (db_prepare(db, &st,
-		"SELECT ref FROM sms_link WHERE sender_key = ? "
-		"ORDER BY linked_at DESC, ref LIMIT ?") != 0)
+	if ((st = db_cached(db, "SELECT ref FROM sms_link WHERE sender_key = ? "
+				"ORDER BY linked_at DESC, ref LIMIT ?")) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -231,7 +231,7 @@ conversation_link_list(struct db *db, const uint8_t key[CONVERSATION_KEY_LEN],
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -263,8 +263,8 @@ conversation_seen_get(struct db *db,
 	*has_reply = 0;
 	if (cap > 0)
 		reply[0] = '\0';
-	if (db_prepare(
-		db, &st, "SELECT reply FROM sms_seen WHERE msg_key = ?") != 0)
+	if ((st = db_cached(
+		 db, "SELECT reply FROM sms_seen WHERE msg_key = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -290,7 +290,7 @@ conversation_seen_get(struct db *db,
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -298,29 +298,13 @@ int
 conversation_seen_put(struct db *db,
     const uint8_t msg_key[CONVERSATION_KEY_LEN], int64_t now, const char *reply)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (reply != NULL && strlen(reply) > CONVERSATION_REPLY_MAX) {
 		log_err("conversation: reply too long to keep");
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT INTO sms_seen (msg_key, seen_at, reply) "
-		"VALUES (?, ?, ?)") != 0)
-		return -1;
-	sqlite3_bind_blob(st, 1, msg_key, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	if (reply != NULL)
-		sqlite3_bind_text(st, 3, reply, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	if (db_step_done(db, st, "record message id") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return db_run(db, "record message id",
+	    "INSERT INTO sms_seen (msg_key, seen_at, reply) VALUES (?, ?, ?)",
+	    "bIt", msg_key, CONVERSATION_KEY_LEN, now, reply);
 }
 
 int
@@ -329,12 +313,12 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 {
 	sqlite3_stmt *st = NULL;
 	int64_t start = now;
-	int hits = 1, rc = -1, s;
+	int hits = 1, rc = -1, s, found, same = 0;
 
 	*allowed = 0;
-	if (db_prepare(db, &st,
-		"SELECT window_start, hits FROM sms_rate WHERE bucket = ?") !=
-	    0)
+	if ((st = db_cached(db,
+		 "SELECT window_start, hits FROM sms_rate WHERE bucket = ?")) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -344,6 +328,7 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 		/* A clock that went backwards starts a new window too. */
 		if (ws <= now && now - ws < window_ms) {
 			start = ws;
+			same = 1;
 			hits = sqlite3_column_int(st, 1);
 			/* Stop counting once over, so the column is bounded. */
 			if (hits <= max)
@@ -354,45 +339,44 @@ conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
 		    sqlite3_errmsg(db_handle(db)));
 		goto out;
 	}
-	sqlite3_finalize(st);
+	found = s == SQLITE_ROW;
+	db_reset(st);
 	st = NULL;
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO sms_rate (bucket, window_start, hits) "
-		"VALUES (?, ?, ?)") != 0)
-		goto out;
-	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, start);
-	sqlite3_bind_int(st, 3, hits);
-	if (db_step_done(db, st, "rate count") != 0)
+	/* Not INSERT OR REPLACE, and the indexed window_start only when a
+	 * window starts: either needs a statement journal, whose pages
+	 * SQLCipher encrypts (see conversation_put). */
+	if (same)
+		rc = db_run(db, "rate count",
+		    "UPDATE sms_rate SET hits = ? WHERE bucket = ?", "ib", hits,
+		    bucket, CONVERSATION_KEY_LEN);
+	else
+		rc = db_run(db, "rate count",
+		    found ? "UPDATE sms_rate SET window_start = ?, hits = ? "
+			    "WHERE bucket = ?"
+			  : "INSERT INTO sms_rate (window_start, hits, bucket) "
+			    "VALUES (?, ?, ?)",
+		    "Iib", start, hits, bucket, CONVERSATION_KEY_LEN);
+	if (rc != 0)
 		goto out;
 	*allowed = hits <= max;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
 static int
 purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (n != NULL)
 		*n = 0;
 	if (cutoff <= 0)
 		return 0;
-	if (db_prepare(db, &st, sql) != 0)
+	if (db_run(db, "purge", sql, "I", cutoff) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_step_done(db, st, "purge") != 0)
-		goto out;
 	if (n != NULL)
 		*n = sqlite3_changes(db_handle(db));
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 int

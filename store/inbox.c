@@ -30,25 +30,10 @@ fill_device(sqlite3_stmt *st, struct inbox_device *dev)
 int
 inbox_device_add(struct db *db, const struct inbox_device *dev)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (db_prepare(db, &st,
-		"INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, "
-		"NULL)") != 0)
-		return -1;
-	sqlite3_bind_blob(
-	    st, 1, dev->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, dev->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(
-	    st, 3, dev->sign_pk, crypto_sign_PUBLICKEYBYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, dev->enrolled_at);
-	if (db_step_done(db, st, "enrol device") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return db_run(db, "enrol device",
+	    "INSERT INTO devices (" DEVICE_COLS ") VALUES (?, ?, ?, ?, NULL)",
+	    "btbI", dev->device_id, ENVELOPE_ID_LEN, dev->name, dev->sign_pk,
+	    crypto_sign_PUBLICKEYBYTES, dev->enrolled_at);
 }
 
 static int
@@ -58,7 +43,7 @@ device_query(struct db *db, const char *sql, const void *key, int keylen,
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	if (keylen < 0)
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -72,7 +57,7 @@ device_query(struct db *db, const char *sql, const void *key, int keylen,
 	else
 		log_err("inbox: device lookup failed: %s",
 		    sqlite3_errmsg(db_handle(db)));
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -96,25 +81,16 @@ inbox_device_by_name(struct db *db, const char *name, struct inbox_device *dev)
 int
 inbox_device_revoke(struct db *db, const char *name, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (db_prepare(db, &st,
+	if (db_run(db, "revoke",
 		"UPDATE devices SET revoked_at = ? WHERE name = ? AND "
-		"revoked_at IS NULL") != 0)
+		"revoked_at IS NULL",
+		"It", now_ms, name) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if (db_step_done(db, st, "revoke") != 0)
-		goto out;
 	if (sqlite3_changes(db_handle(db)) != 1) {
 		log_err("no active device named %s", name);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 int
@@ -181,9 +157,9 @@ inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
-	if (db_prepare(db, &st,
-		"SELECT receipt, received_at, digest FROM envelopes WHERE "
-		"envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT receipt, received_at, digest FROM envelopes WHERE "
+		 "envelope_id = ?")) == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -207,7 +183,7 @@ inbox_find(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 			*stored_received_at = sqlite3_column_int64(st, 1);
 		rc = INBOX_DUPLICATE;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -216,31 +192,18 @@ inbox_insert(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
     size_t len, const uint8_t digest[INBOX_DIGEST_LEN], int64_t received_at,
     const uint8_t receipt[SIG_RECEIPT_LEN])
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (db_prepare(db, &st,
-		"INSERT INTO envelopes (envelope_id, device_id, kind, "
-		"created_at, received_at, envelope, digest, receipt) VALUES "
-		"(?, ?, ?, ?, ?, ?, ?, ?)") != 0)
-		return -1;
-	sqlite3_bind_blob(
-	    st, 1, hdr->envelope_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(
-	    st, 2, hdr->device_id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, hdr->kind);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)hdr->created_at);
-	sqlite3_bind_int64(st, 5, received_at);
-	sqlite3_bind_blob(st, 6, env, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, digest, INBOX_DIGEST_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, receipt, SIG_RECEIPT_LEN, SQLITE_STATIC);
-	rc = db_step_done(db, st, "store envelope");
-	sqlite3_finalize(st);
-	return rc;
+	return db_run(db, "store envelope",
+	    "INSERT INTO envelopes (envelope_id, device_id, kind, created_at, "
+	    "received_at, envelope, digest, receipt) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)",
+	    "bbiIIbbb", hdr->envelope_id, ENVELOPE_ID_LEN, hdr->device_id,
+	    ENVELOPE_ID_LEN, (int)hdr->kind, (int64_t)hdr->created_at,
+	    received_at, env, (int)len, digest, INBOX_DIGEST_LEN, receipt,
+	    SIG_RECEIPT_LEN);
 }
 
 int
-inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+inbox_keep(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
     size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
 {
@@ -248,20 +211,28 @@ inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
 	int rc;
 
 	crypto_hash_sha256(digest, env, len);
-	if (db_begin(db) != 0)
-		return -1;
 	rc = inbox_find(
 	    db, hdr->envelope_id, digest, stored_receipt, stored_received_at);
 	if (rc != INBOX_NEW)
-		goto out;
-	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) !=
-		0 ||
-	    db_commit(db) != 0) {
-		rc = -1;
-		goto out;
-	}
+		return rc;
+	if (inbox_insert(db, hdr, env, len, digest, received_at, receipt) != 0)
+		return -1;
 	return INBOX_NEW;
-out:
+}
+
+int
+inbox_store(struct db *db, const struct envelope_hdr *hdr, const uint8_t *env,
+    size_t len, int64_t received_at, const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at)
+{
+	int rc;
+
+	if (db_begin(db) != 0)
+		return -1;
+	rc = inbox_keep(db, hdr, env, len, received_at, receipt, stored_receipt,
+	    stored_received_at);
+	if (rc == INBOX_NEW && db_commit(db) == 0)
+		return INBOX_NEW;
 	db_rollback(db);
-	return rc;
+	return rc == INBOX_NEW ? -1 : rc;
 }

@@ -49,6 +49,13 @@ int inbox_store(struct db *db, const struct envelope_hdr *hdr,
     const uint8_t receipt[SIG_RECEIPT_LEN],
     uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at);
 
+/* inbox_store inside the caller's transaction (a group commit's
+ * operation): the same answers, nothing begun or committed. */
+int inbox_keep(struct db *db, const struct envelope_hdr *hdr,
+    const uint8_t *env, size_t len, int64_t received_at,
+    const uint8_t receipt[SIG_RECEIPT_LEN],
+    uint8_t stored_receipt[SIG_RECEIPT_LEN], int64_t *stored_received_at);
+
 /*
  * The two halves of inbox_store, for a caller with its own transaction
  * (the staff machine's pull, store/handover.c): is this envelope id

@@ -10,29 +10,17 @@ int
 outbox_put(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
     const uint8_t *envelope, size_t len, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
 	if (len == 0 || len > ENVELOPE_MAX) {
 		log_err("outbox: refusing an envelope of %zu bytes", len);
 		return -1;
 	}
-	if (db_prepare(db, &st,
-		"INSERT INTO outbox (envelope_id, envelope, queued_at, "
-		"next_attempt_at) VALUES (?, ?, ?, ?)") != 0)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, envelope, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, now_ms);
-	/* A single INSERT is its own transaction, committed with FULL sync
-	 * before we return: the caller may then tell the victim it is safe. */
-	if (db_step_done(db, st, "put") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	/* Alone, a single INSERT is its own transaction, committed with
+	 * FULL sync before we return: the caller may then tell the victim
+	 * it is safe. In a group commit, the batch's COMMIT does that. */
+	return db_run(db, "put",
+	    "INSERT INTO outbox (envelope_id, envelope, queued_at, "
+	    "next_attempt_at) VALUES (?, ?, ?, ?)",
+	    "bbII", id, ENVELOPE_ID_LEN, envelope, (int)len, now_ms, now_ms);
 }
 
 void
@@ -52,10 +40,13 @@ outbox_take_due(struct db *db, int64_t now_ms, struct outbox_item *items,
 	int rc = -1, s;
 
 	*n = 0;
-	if (db_prepare(db, &st,
-		"SELECT envelope_id, envelope, attempts, queued_at FROM outbox "
-		"WHERE next_attempt_at <= ? ORDER BY queued_at, rowid "
-		"LIMIT ?") != 0)
+	/* The rows are chosen from the index, then only those are read. */
+	if ((st = db_cached(db,
+		 "SELECT envelope_id, envelope, attempts, queued_at FROM "
+		 "outbox "
+		 "WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY "
+		 "outbox_queue WHERE next_attempt_at <= ? ORDER BY queued_at, "
+		 "rowid LIMIT ?) ORDER BY queued_at, rowid")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -93,7 +84,7 @@ out:
 		outbox_items_free(items, *n);
 		*n = 0;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -122,8 +113,8 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 
 	if (db_begin(db) != 0)
 		return -1;
-	if (db_prepare(db, &st,
-		"SELECT attempts FROM outbox WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "SELECT attempts FROM outbox WHERE envelope_id = ?")) == NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	s = sqlite3_step(st);
@@ -132,13 +123,14 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 		goto out;
 	}
 	attempts = sqlite3_column_int(st, 0) + 1;
-	sqlite3_finalize(st);
+	db_reset(st);
 	st = NULL;
 	next =
 	    now_ms + outbox_backoff_ms(policy, attempts, randombytes_random());
-	if (db_prepare(db, &st,
-		"UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
-		"last_error = substr(?, 1, 200) WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
+		 "last_error = substr(?, 1, 200) WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_int(st, 1, attempts);
 	sqlite3_bind_int64(st, 2, next);
@@ -152,7 +144,7 @@ outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN], int64_t now_ms,
 		*next_ms = next;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	if (rc != 0)
 		db_rollback(db);
 	return rc;
@@ -161,19 +153,28 @@ out:
 int
 outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN])
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	return db_run(db, "delete", "DELETE FROM outbox WHERE envelope_id = ?",
+	    "b", id, ENVELOPE_ID_LEN);
+}
 
-	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
-	    0)
+int
+outbox_delete_many(
+    struct db *db, const uint8_t (*ids)[ENVELOPE_ID_LEN], size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (db_begin(db) != 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-	if (db_step_done(db, st, "delete") != 0)
-		goto out;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		if (outbox_delete(db, ids[i]) != 0) {
+			db_rollback(db);
+			return -1;
+		}
+	if (db_commit(db) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -185,11 +186,12 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 
 	if (db_begin(db) != 0)
 		return -1;
-	if (db_prepare(db, &st,
-		"INSERT OR REPLACE INTO dead_letter (envelope_id, envelope, "
-		"queued_at, attempts, dead_at, reason) "
-		"SELECT envelope_id, envelope, queued_at, attempts + 1, ?, "
-		"substr(?, 1, 200) FROM outbox WHERE envelope_id = ?") != 0)
+	if ((st = db_cached(db,
+		 "INSERT OR REPLACE INTO dead_letter (envelope_id, envelope, "
+		 "queued_at, attempts, dead_at, reason) "
+		 "SELECT envelope_id, envelope, queued_at, attempts + 1, ?, "
+		 "substr(?, 1, 200) FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
@@ -200,17 +202,17 @@ outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
 		log_err("outbox: no such envelope to dead-letter");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	st = NULL;
-	if (db_prepare(db, &st, "DELETE FROM outbox WHERE envelope_id = ?") !=
-	    0)
+	if ((st = db_cached(db, "DELETE FROM outbox WHERE envelope_id = ?")) ==
+	    NULL)
 		goto out;
 	sqlite3_bind_blob(st, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
 	if (db_step_done(db, st, "delete") != 0 || db_commit(db) != 0)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_reset(st);
 	if (rc != 0)
 		db_rollback(db);
 	return rc;
@@ -222,7 +224,7 @@ scalar(struct db *db, const char *sql, int64_t *out)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (db_prepare(db, &st, sql) != 0)
+	if ((st = db_cached(db, sql)) == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_type(st, 0) == SQLITE_NULL
@@ -233,7 +235,7 @@ scalar(struct db *db, const char *sql, int64_t *out)
 		log_err(
 		    "outbox: query failed: %s", sqlite3_errmsg(db_handle(db)));
 	}
-	sqlite3_finalize(st);
+	db_reset(st);
 	return rc;
 }
 

@@ -46,6 +46,9 @@ int outbox_fail(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],
     int64_t *next_ms);
 
 int outbox_delete(struct db *db, const uint8_t id[ENVELOPE_ID_LEN]);
+/* Delete n envelopes in one transaction (one fsync): all or none. */
+int outbox_delete_many(
+    struct db *db, const uint8_t (*ids)[ENVELOPE_ID_LEN], size_t n);
 
 /* Move to the dead-letter table in one transaction. */
 int outbox_dead_letter(struct db *db, const uint8_t id[ENVELOPE_ID_LEN],

@@ -57,6 +57,10 @@ static const char *const device_steps[] = {
     "  hits INTEGER NOT NULL"
     ");"
     "CREATE INDEX sms_rate_age ON sms_rate (window_start);",
+    /* 3: the forwarder's "oldest due first" read from the index alone:
+     * ordering by a column stored after the envelope made every pass
+     * read (and decrypt) every queued envelope. */
+    "CREATE INDEX outbox_queue ON outbox (queued_at, next_attempt_at);",
 };
 
 const struct db_schema schema_device = {

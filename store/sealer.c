@@ -3,8 +3,24 @@
 #include <sodium.h>
 
 #include "store/sealer.h"
+#include "store/gcommit.h"
 #include "store/outbox.h"
 #include "util/log.h"
+
+struct put {
+	const uint8_t *id;
+	const uint8_t *env;
+	size_t len;
+	int64_t now;
+};
+
+static int
+put_op(struct db *db, void *arg)
+{
+	const struct put *p = arg;
+
+	return outbox_put(db, p->id, p->env, p->len, p->now);
+}
 
 int
 sealer_outbox(
@@ -32,7 +48,12 @@ sealer_outbox(
 		log_err("sealer: cannot build the envelope");
 		goto out;
 	}
-	if (outbox_put(s->db, hdr.envelope_id, env, n, now) != 0)
+	if (s->gc != NULL) {
+		struct put p = {hdr.envelope_id, env, n, now};
+
+		if (gcommit_run(s->gc, put_op, &p) != 0)
+			goto out;
+	} else if (outbox_put(s->db, hdr.envelope_id, env, n, now) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -18,11 +18,18 @@
  *   cfg.seal = sealer_outbox;
  *   cfg.seal_ctx = &s;
  */
+struct gcommit;
+
 struct sealer {
 	struct db *db; /* the caller's connection (smsd: dialog_cfg.db) */
 	const uint8_t *device_id; /* ENVELOPE_ID_LEN */
 	const uint8_t *sign_sk; /* crypto_sign_SECRETKEYBYTES, locked */
 	const uint8_t *hub_box_pk; /* crypto_box_PUBLICKEYBYTES */
+	/* Optional: db's group commit (kioskd). The envelope is sealed on
+	 * the caller's thread and queued in the next batch; sealer_outbox
+	 * returns once it is durable. Called from inside a group-commit
+	 * operation (smsd's dialog), it writes at once in that batch. */
+	struct gcommit *gc;
 };
 
 /* A dialog_seal_fn; ctx is a struct sealer. */

@@ -4,13 +4,18 @@
  * forwarder against hubd.
  *
  *   device_sim BUNDLE DB DBKEY put PAYLOAD.json     queue; prints the id
+ *   device_sim BUNDLE DB DBKEY fill N PAYLOAD.json  queue N (one commit)
  *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT   envelope to a file
+ *   device_sim BUNDLE DB DBKEY build PAYLOAD.json OUT N N envelopes in
+ *                        one file, each as length u32 BE | envelope (the
+ *                        body of POST /v1/envelopes/batch)
  *   device_sim BUNDLE DB DBKEY flush SECONDS        forward until empty
  *   device_sim BUNDLE DB DBKEY status               "pending N dead M"
  *   device_sim BUNDLE DB DBKEY thread SECONDS       the forwarder thread
  *
  * DBKEY is created (mode 0600) when missing. The payload's "kind" field
- * picks the envelope kind.
+ * picks the envelope kind. flush also prints, on stderr, how long it
+ * took and what it delivered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,15 +128,55 @@ main(int argc, char **argv)
 		envelope_id_hex(idhex, hdr.envelope_id);
 		printf("%s\n", idhex);
 		rc = 0;
+	} else if (strcmp(cmd, "fill") == 0 && argc == 7) {
+		long n = atol(argv[5]);
+
+		if (n <= 0 || n > 1000000 || db_begin(db) != 0)
+			goto out;
+		for (long i = 0; i < n; i++)
+			if (seal(b, argv[6], env, &envlen, &hdr) != 0 ||
+			    outbox_put(db, hdr.envelope_id, env, envlen,
+				db_now_ms()) != 0) {
+				db_rollback(db);
+				goto out;
+			}
+		if (db_commit(db) != 0)
+			goto out;
+		rc = 0;
 	} else if (strcmp(cmd, "build") == 0 && argc == 7) {
 		if (seal(b, argv[5], env, &envlen, &hdr) != 0 ||
 		    file_write_atomic(argv[6], env, envlen, 0600, 0) != 0)
 			goto out;
 		rc = 0;
+	} else if (strcmp(cmd, "build") == 0 && argc == 8) {
+		long n = atol(argv[7]);
+		uint8_t *all = NULL;
+		size_t used = 0;
+
+		if (n <= 0 || n > 10000 ||
+		    (all = malloc((size_t)n * (ENVELOPE_MAX + 4))) == NULL)
+			goto out;
+		for (long i = 0; i < n; i++) {
+			if (seal(b, argv[5], env, &envlen, &hdr) != 0) {
+				free(all);
+				goto out;
+			}
+			all[used++] = (uint8_t)(envlen >> 24);
+			all[used++] = (uint8_t)(envlen >> 16);
+			all[used++] = (uint8_t)(envlen >> 8);
+			all[used++] = (uint8_t)envlen;
+			memcpy(all + used, env, envlen);
+			used += envlen;
+		}
+		rc =
+		    file_write_atomic(argv[6], all, used, 0600, 0) == 0 ? 0 : 1;
+		free(all);
 	} else if ((strcmp(cmd, "flush") == 0 || strcmp(cmd, "thread") == 0) &&
 		   argc == 6) {
 		struct forwarder_stats st;
-		int64_t deadline = db_now_ms() + atoi(argv[5]) * 1000LL;
+		int64_t start = db_now_ms();
+		int64_t deadline = start + atoi(argv[5]) * 1000LL;
+		int more = 0;
 
 		memset(&fc, 0, sizeof(fc));
 		fc.db_path = argv[2];
@@ -149,13 +194,20 @@ main(int argc, char **argv)
 		memset(&st, 0, sizeof(st));
 		while (db_now_ms() < deadline) {
 			if (strcmp(cmd, "flush") == 0 &&
-			    forwarder_run_once(fw, &st) < 0)
+			    (more = forwarder_run_once(fw, &st)) < 0)
 				break;
 			if (outbox_count(db, &pending, NULL) != 0 ||
 			    pending == 0)
 				break;
-			usleep(100000);
+			/* Wait only when nothing more was due at once. */
+			if (more != 1)
+				usleep(100000);
 		}
+		fprintf(stderr,
+		    "device_sim: %lld ms, delivered %zu, retried %zu, "
+		    "dead %zu\n",
+		    (long long)(db_now_ms() - start), st.delivered, st.retried,
+		    st.dead);
 		forwarder_free(fw);
 		fw = NULL;
 		if (outbox_count(db, &pending, &dead) != 0)
