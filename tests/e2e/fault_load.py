@@ -12,6 +12,12 @@ fault_load.py kiosk PORT COUNT OUT SECONDS
     field holding its own random marker. A visit the kiosk dropped (its
     daemon died) is started again by the visitor, with new markers.
 
+fault_load.py webhook BASE CAFILE TOKEN FROM TEXT SID
+    One signed webhook, sent once: prints "STATUS RETRY-AFTER BODY".
+fault_load.py visit PORT PAGE
+    One visit, not retried: prints "sent REF" or "failed STATUS STEP" and
+    writes the last page kioskd answered to PAGE.
+
 Writes one JSON line per conversation or visit attempt to OUT and prints
 one summary line. Exit 0 only when every referral was taken.
 """
@@ -253,6 +259,7 @@ def kiosk_attempt(port, rec, contact, details):
         if path == "/send":
             rec["send_tried"] = True
         st, loc, body = v.req(method, path, fields)
+        rec["status"], rec["body"] = st, body
         if st not in (200, 303):
             raise RuntimeError("%s %s: %d" % (method, path, st))
         if st == 303 and path in ("/contact", "/details") and \
@@ -281,6 +288,7 @@ def run_kiosk(port, count, out, seconds):
                 kiosk_attempt(port, rec, contact, details)
             except (OSError, http.client.HTTPException, RuntimeError) as e:
                 rec["error"] = str(e)[:120]
+            rec.pop("body", None)
             results.append(rec)
             if rec["sent"]:
                 done += 1
@@ -293,9 +301,45 @@ def run_kiosk(port, count, out, seconds):
     return done == count
 
 
+def one_webhook(base, cafile, token, sender, text, sid):
+    """One try, no retry: prints status, Retry-After and the body."""
+    cl = SmsClient(base, cafile, token, time.time() + 30)
+    params = {"MessageSid": sid, "AccountSid": "AC123", "From": sender,
+              "To": "+447700900000", "Body": text, "NumMedia": "0"}
+    try:
+        status, retry_after, body = cl._once(params)
+    except (OSError, http.client.HTTPException) as e:
+        status, retry_after, body = 0, None, str(e)
+    cl.close()
+    print(status, retry_after or "-", body.replace("\n", " "))
+    return status == 200
+
+
+def one_visit(port, page_out):
+    """One visit, no retry: prints "sent REF" or "failed STATUS STEP" and
+    writes the last page the visitor saw to page_out."""
+    mk, contact, details = kiosk_fields()
+    rec = {"sent": False, "send_tried": False}
+    try:
+        kiosk_attempt(port, rec, contact, details)
+    except (OSError, http.client.HTTPException, RuntimeError):
+        pass
+    with open(page_out, "w") as f:
+        f.write(rec.get("body", ""))
+    if rec["sent"]:
+        print("sent", rec.get("ref", "-"))
+    else:
+        print("failed", rec.get("status", 0), rec.get("step", "-"))
+    return rec["sent"]
+
+
 def main():
     a = sys.argv[1:]
-    if a[0] == "sms":
+    if a[0] == "webhook":
+        ok = one_webhook(*a[1:7])
+    elif a[0] == "visit":
+        ok = one_visit(int(a[1]), a[2])
+    elif a[0] == "sms":
         ok = run_sms(a[1], a[2], a[3], int(a[4]), a[5], float(a[6]),
                      int(a[7]) if len(a) > 7 else 8)
     elif a[0] == "kiosk":
