@@ -35,43 +35,71 @@ SMS_LOAD=$!
 $LOAD kiosk "$KPORT" "$N_KIOSK" "$T/driver/kiosk.jsonl" "$LOAD_SECONDS" \
 	>"$T/driver/kiosk.out" 2>&1 &
 KIOSK_LOAD=$!
+# Idle and trickling clients hold connections to every daemon throughout.
+$LOAD nuisance "$SPORT,$KPORT,$HUB_PORT" "$LOAD_SECONDS" "$T/driver/stop" >"$T/driver/nuisance.out" 2>&1 &
+NUISANCE=$!
 
-# SIGKILL one daemon at a time at random moments (every 0.5-3 s) until
-# both loads are done, each daemon at least twice; once, hubd stays
-# down for 8 s. A killed daemon comes back after up to 1 s.
+# SIGKILL one daemon at a time at random moments (every 0.3-1.2 s),
+# taking them in a random order each round of three, until both loads are
+# done and each daemon was killed at least twice; once, hubd stays down
+# for 8 s while the others are still killed. A killed daemon comes back
+# after up to 1 s.
 kills_hubd=0
 kills_smsd=0
 kills_kioskd=0
+during=0
+during_hubd=0
+during_smsd=0
+during_kioskd=0
 hub_down=0
 rnd() { # $1 = modulus
 	od -An -N2 -tu2 /dev/urandom | awk -v m="$1" '{print $1 % m}'
 }
+loading() {
+	kill -0 "$SMS_LOAD" 2>/dev/null || kill -0 "$KIOSK_LOAD" 2>/dev/null
+}
 round=0
-while kill -0 "$SMS_LOAD" 2>/dev/null || kill -0 "$KIOSK_LOAD" 2>/dev/null ||
-	[ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] || [ $kills_kioskd -lt 2 ]; do
-	sleep "$(($(rnd 25) / 10 + 0)).$(rnd 10)" # 0.0 - 2.9 s
-	sleep 0.5
+order=""
+hub_back=0 # while hubd is down for its outage: when it comes back
+while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
+	[ $kills_kioskd -lt 2 ] || [ $hub_back -ne 0 ]; do
+	sleep "0.$(rnd 10)"
+	sleep 0.3
+	if [ $hub_back -ne 0 ] && [ "$(date +%s)" -ge $hub_back ]; then
+		fault_start_hubd "$(logname hubd)"
+		hub_back=0
+	fi
 	round=$((round + 1))
-	case $(rnd 3) in
-	0)
+	[ -n "$order" ] || order=$(printf 'hubd\nsmsd\nkioskd\n' | shuf | tr '\n' ' ')
+	victim=${order%% *}
+	order=${order#* }
+	[ "$victim" = hubd ] && [ $hub_back -ne 0 ] && continue
+	if loading; then
+		during=$((during + 1))
+		eval "during_$victim=\$((during_$victim + 1))"
+	fi
+	case $victim in
+	hubd)
 		kill -9 "$HUBD_PID" 2>/dev/null
 		wait "$HUBD_PID" 2>/dev/null
 		kills_hubd=$((kills_hubd + 1))
 		if [ $hub_down -eq 0 ] && [ $round -ge 4 ]; then
+			# The outage: hubd stays down 8 s while the rest goes on.
 			hub_down=1
-			sleep 8
+			hub_back=$(($(date +%s) + 8))
+		else
+			sleep "0.$(rnd 10)"
+			fault_start_hubd "$(logname hubd)"
 		fi
-		sleep "0.$(rnd 10)"
-		fault_start_hubd "$(logname hubd)"
 		;;
-	1)
+	smsd)
 		kill -9 "$SMSD_PID" 2>/dev/null
 		wait "$SMSD_PID" 2>/dev/null
 		kills_smsd=$((kills_smsd + 1))
 		sleep "0.$(rnd 10)"
 		fault_start_smsd "$(logname smsd)"
 		;;
-	2)
+	kioskd)
 		kill -9 "$KIOSKD_PID" 2>/dev/null
 		wait "$KIOSKD_PID" 2>/dev/null
 		kills_kioskd=$((kills_kioskd + 1))
@@ -79,16 +107,20 @@ while kill -0 "$SMS_LOAD" 2>/dev/null || kill -0 "$KIOSK_LOAD" 2>/dev/null ||
 		fault_start_kioskd "$(logname kioskd)"
 		;;
 	esac
-	[ $round -lt 200 ] || break
+	[ $round -lt 300 ] || break
 done
+touch "$T/driver/stop"
 wait "$SMS_LOAD"
 sms_rc=$?
 wait "$KIOSK_LOAD"
 kiosk_rc=$?
-echo "# kills: hubd $kills_hubd (one outage of 8 s: $hub_down) smsd $kills_smsd kioskd $kills_kioskd"
-cat "$T/driver/sms.out" "$T/driver/kiosk.out" | sed 's/^/# /'
+wait "$NUISANCE"
+echo "# kills: hubd $kills_hubd (one outage of 8 s: $hub_down) smsd $kills_smsd kioskd $kills_kioskd; $during while the load ran"
+cat "$T/driver/sms.out" "$T/driver/kiosk.out" "$T/driver/nuisance.out" | sed 's/^/# /'
 check "SIGKILLs: hubd $kills_hubd, smsd $kills_smsd, kioskd $kills_kioskd times (each at least twice), hubd down 8 s once" \
 	test $kills_hubd -ge 2 -a $kills_smsd -ge 2 -a $kills_kioskd -ge 2 -a $hub_down -eq 1
+check "each daemon was killed while referrals were being sent (hubd $during_hubd, smsd $during_smsd, kioskd $during_kioskd times)" \
+	test $during_hubd -ge 1 -a $during_smsd -ge 1 -a $during_kioskd -ge 1
 check "every one of $N_SMS SMS conversations was answered to the end" test $sms_rc -eq 0
 check "every one of $N_KIOSK kiosk visits was taken" test $kiosk_rc -eq 0
 

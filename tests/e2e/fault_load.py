@@ -12,6 +12,9 @@ fault_load.py kiosk PORT COUNT OUT SECONDS
     field holding its own random marker. A visit the kiosk dropped (its
     daemon died) is started again by the visitor, with new markers.
 
+fault_load.py nuisance PORT,PORT... SECONDS [STOPFILE]
+    Idle and trickling connections to each port while the load runs
+    (until SECONDS pass or STOPFILE exists).
 fault_load.py webhook BASE CAFILE TOKEN FROM TEXT SID
     One signed webhook, sent once: prints "STATUS RETRY-AFTER BODY".
 fault_load.py visit PORT PAGE
@@ -27,6 +30,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import random
 import re
 import secrets
@@ -333,9 +337,50 @@ def one_visit(port, page_out):
     return rec["sent"]
 
 
+def nuisance(ports, seconds, stop=None):
+    """Idle and trickling clients on each port for SECONDS: two that
+    connect and say nothing, one that sends a request a byte every half
+    second; each reconnects when its daemon dies. Prints how many
+    connections it made."""
+    import socket
+    end = time.time() + seconds
+    socks = {}
+    made = 0
+    request = b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    while time.time() < end and not (stop and os.path.exists(stop)):
+        for port in ports:
+            for kind in ("idle1", "idle2", "slow"):
+                key = (port, kind)
+                s, pos = socks.get(key, (None, 0))
+                if s is None:
+                    try:
+                        s = socket.create_connection(("127.0.0.1", port), 1)
+                        made += 1
+                        pos = 0
+                    except OSError:
+                        continue
+                if kind == "slow":
+                    try:
+                        s.send(request[pos % len(request):][:1])
+                        pos += 1
+                    except OSError:
+                        s.close()
+                        s = None
+                socks[key] = (s, pos)
+        time.sleep(0.5)
+    for s, _ in socks.values():
+        if s is not None:
+            s.close()
+    print("nuisance: %d idle or trickling connections" % made)
+    return True
+
+
 def main():
     a = sys.argv[1:]
-    if a[0] == "webhook":
+    if a[0] == "nuisance":
+        ok = nuisance([int(p) for p in a[1].split(",")], float(a[2]),
+                      a[3] if len(a) > 3 else None)
+    elif a[0] == "webhook":
         ok = one_webhook(*a[1:7])
     elif a[0] == "visit":
         ok = one_visit(int(a[1]), a[2])
