@@ -15,7 +15,7 @@ fault_sms_setup "$T/sms" sms-1
 fault_kiosk_setup "$T/kiosk" kiosk-1
 # A second hub, for a key that belongs somewhere else.
 HUB2="$T/hub2"
-$BIN/hubctl -d "$HUB2" init --passphrase-file "$PASS" --insecure-fast-kdf-for-tests \
+"$BIN/hubctl" -d "$HUB2" init --passphrase-file "$PASS" --insecure-fast-kdf-for-tests \
 	--port "$(free_port)" --content "$ROOT/content" >/dev/null 2>&1
 # One good run of each, so every database exists.
 fault_start_hubd "$T/hubd.log"

@@ -143,6 +143,7 @@ $HUBCTL export --format json --passphrase-file "$PASS" -o "$T/out/export.json" \
 check "hubctl export writes every referral" test -s "$T/out/export.json"
 python3 "$ROOT/tests/e2e/fault_check.py" "$T/out/export.json" \
 	"$T/driver/sms.jsonl" "$T/driver/kiosk.jsonl" "$N_SMS" "$N_KIOSK"
+have=$($HUBCTL list --passphrase-file "$PASS" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-')
 check "hubctl list counts as many as export holds ($have)" test "$have" = \
 	"$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$T/out/export.json")"
 # hubctl show, the staff's one-by-one view, agrees for a few of them.
