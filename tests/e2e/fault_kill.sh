@@ -42,8 +42,8 @@ NUISANCE=$!
 # SIGKILL one daemon at a time at random moments (every 0.3-1.2 s),
 # taking them in a random order each round of three, until both loads are
 # done and each daemon was killed at least twice; once, hubd stays down
-# for 8 s while the others are still killed. A killed daemon comes back
-# after up to 1 s.
+# for 8 s while the others are still killed, and once it hangs for 3 s
+# (SIGSTOP). A killed daemon comes back after up to 1 s.
 kills_hubd=0
 kills_smsd=0
 kills_kioskd=0
@@ -52,6 +52,7 @@ during_hubd=0
 during_smsd=0
 during_kioskd=0
 hub_down=0
+hub_frozen=0
 rnd() { # $1 = modulus
 	od -An -N2 -tu2 /dev/urandom | awk -v m="$1" '{print $1 % m}'
 }
@@ -62,7 +63,7 @@ round=0
 order=""
 hub_back=0 # while hubd is down for its outage: when it comes back
 while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
-	[ $kills_kioskd -lt 2 ] || [ $hub_back -ne 0 ]; do
+	[ $kills_kioskd -lt 2 ] || [ $hub_back -ne 0 ] || [ $hub_frozen -eq 0 ]; do
 	sleep "0.$(rnd 10)"
 	sleep 0.3
 	if [ $hub_back -ne 0 ] && [ "$(date +%s)" -ge $hub_back ]; then
@@ -80,6 +81,15 @@ while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
 	fi
 	case $victim in
 	hubd)
+		if [ $hub_down -eq 1 ] && [ $hub_frozen -eq 0 ]; then
+			# Once, hubd hangs instead (SIGSTOP): connections open,
+			# nothing answers; devices must time out and retry.
+			hub_frozen=1
+			kill -STOP "$HUBD_PID"
+			sleep 3
+			kill -CONT "$HUBD_PID"
+			continue
+		fi
 		kill -9 "$HUBD_PID" 2>/dev/null
 		wait "$HUBD_PID" 2>/dev/null
 		kills_hubd=$((kills_hubd + 1))
@@ -115,10 +125,10 @@ sms_rc=$?
 wait "$KIOSK_LOAD"
 kiosk_rc=$?
 wait "$NUISANCE"
-echo "# kills: hubd $kills_hubd (one outage of 8 s: $hub_down) smsd $kills_smsd kioskd $kills_kioskd; $during while the load ran"
+echo "# kills: hubd $kills_hubd (one outage of 8 s: $hub_down, one hang of 3 s: $hub_frozen) smsd $kills_smsd kioskd $kills_kioskd; $during while the load ran"
 cat "$T/driver/sms.out" "$T/driver/kiosk.out" "$T/driver/nuisance.out" | sed 's/^/# /'
-check "SIGKILLs: hubd $kills_hubd, smsd $kills_smsd, kioskd $kills_kioskd times (each at least twice), hubd down 8 s once" \
-	test $kills_hubd -ge 2 -a $kills_smsd -ge 2 -a $kills_kioskd -ge 2 -a $hub_down -eq 1
+check "SIGKILLs: hubd $kills_hubd, smsd $kills_smsd, kioskd $kills_kioskd times (each at least twice), hubd down 8 s once, hung 3 s once" \
+	test $kills_hubd -ge 2 -a $kills_smsd -ge 2 -a $kills_kioskd -ge 2 -a $hub_down -eq 1 -a $hub_frozen -eq 1
 check "each daemon was killed while referrals were being sent (hubd $during_hubd, smsd $during_smsd, kioskd $during_kioskd times)" \
 	test $during_hubd -ge 1 -a $during_smsd -ge 1 -a $during_kioskd -ge 1
 check "every one of $N_SMS SMS conversations was answered to the end" test $sms_rc -eq 0
