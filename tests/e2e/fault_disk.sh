@@ -82,8 +82,7 @@ restart() { # daemon, then limit (512-byte blocks) or "" for none
 	kioskd) pid=$KIOSKD_PID ;;
 	hubd) pid=$HUBD_PID ;;
 	esac
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null
+	fault_kill9 "$pid"
 	n=$((n + 1))
 	FAULT_FSIZE=$2
 	"fault_start_$1" "$T/$1.$n.log"
@@ -163,8 +162,11 @@ unfill "$HUB" hubd
 check "space back at the hub: both new referrals arrive (9)" wait_hub 9
 
 # Nothing damaged: each daemon restarts on its files and carries on.
-kill "$SMSD_PID" "$KIOSKD_PID" "$HUBD_PID"
-wait "$SMSD_PID" "$KIOSKD_PID" "$HUBD_PID" 2>/dev/null
+for p in "$SMSD_PID" "$KIOSKD_PID" "$HUBD_PID"; do
+	kill "$p"
+	wait "$p" 2>/dev/null
+	E2E_PIDS=$(echo "$E2E_PIDS" | tr ' ' '\n' | grep -vx "$p" | tr '\n' ' ')
+done
 fault_start_hubd "$T/hubd2.log"
 fault_start_smsd "$T/smsd2.log"
 fault_start_kioskd "$T/kioskd2.log"

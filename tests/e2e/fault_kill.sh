@@ -18,13 +18,13 @@ hub_setup
 fault_sms_setup "$T/sms" sms-1
 fault_kiosk_setup "$T/kiosk" kiosk-1
 n=0
-logname() { # $1 = daemon: a new log file per start
+start() { # hubd, smsd or kioskd: started again, with a new log file
 	n=$((n + 1))
-	echo "$T/logs/$1.$n.log"
+	"fault_start_$1" "$T/logs/$1.$n.log"
 }
-fault_start_hubd "$(logname hubd)"
-fault_start_smsd "$(logname smsd)"
-fault_start_kioskd "$(logname kioskd)"
+start hubd
+start smsd
+start kioskd
 check "hubd, smsd and kioskd are up" sh -c \
 	"kill -0 $HUBD_PID && kill -0 $SMSD_PID && kill -0 $KIOSKD_PID"
 
@@ -67,7 +67,7 @@ while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
 	sleep "0.$(rnd 10)"
 	sleep 0.3
 	if [ $hub_back -ne 0 ] && [ "$(date +%s)" -ge $hub_back ]; then
-		fault_start_hubd "$(logname hubd)"
+		start hubd
 		hub_back=0
 	fi
 	round=$((round + 1))
@@ -90,8 +90,7 @@ while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
 			kill -CONT "$HUBD_PID"
 			continue
 		fi
-		kill -9 "$HUBD_PID" 2>/dev/null
-		wait "$HUBD_PID" 2>/dev/null
+		fault_kill9 "$HUBD_PID"
 		kills_hubd=$((kills_hubd + 1))
 		if [ $hub_down -eq 0 ] && [ $round -ge 4 ]; then
 			# The outage: hubd stays down 8 s while the rest goes on.
@@ -99,22 +98,20 @@ while loading || [ $kills_hubd -lt 2 ] || [ $kills_smsd -lt 2 ] ||
 			hub_back=$(($(date +%s) + 8))
 		else
 			sleep "0.$(rnd 10)"
-			fault_start_hubd "$(logname hubd)"
+			start hubd
 		fi
 		;;
 	smsd)
-		kill -9 "$SMSD_PID" 2>/dev/null
-		wait "$SMSD_PID" 2>/dev/null
+		fault_kill9 "$SMSD_PID"
 		kills_smsd=$((kills_smsd + 1))
 		sleep "0.$(rnd 10)"
-		fault_start_smsd "$(logname smsd)"
+		start smsd
 		;;
 	kioskd)
-		kill -9 "$KIOSKD_PID" 2>/dev/null
-		wait "$KIOSKD_PID" 2>/dev/null
+		fault_kill9 "$KIOSKD_PID"
 		kills_kioskd=$((kills_kioskd + 1))
 		sleep "0.$(rnd 10)"
-		fault_start_kioskd "$(logname kioskd)"
+		start kioskd
 		;;
 	esac
 	[ $round -lt 300 ] || break
@@ -204,8 +201,9 @@ check "... and in the same export written in UTF-16" sh -c \
 	"python3 $ROOT/tests/e2e/fault_scan.py $T/driver/markers.sent $T/out/export16.json | tail -n 1 | grep -q 'markers $nsent\$'"
 $SCAN "$HUB" "$S" "$K" "$T/tmp" "$T/logs" "$T/init.log" >"$T/out/scan1" 2>&1
 r1=$?
-kill -9 "$HUBD_PID" "$SMSD_PID" "$KIOSKD_PID" 2>/dev/null
-wait "$HUBD_PID" "$SMSD_PID" "$KIOSKD_PID" 2>/dev/null
+fault_kill9 "$HUBD_PID"
+fault_kill9 "$SMSD_PID"
+fault_kill9 "$KIOSKD_PID"
 $SCAN "$HUB" "$S" "$K" "$T/tmp" "$T/logs" "$T/init.log" >"$T/out/scan2" 2>&1
 r2=$?
 cat "$T/out/scan1" "$T/out/scan2" | head -n 12 | sed 's/^/# /'
