@@ -15,6 +15,7 @@
 #include "store/db.h"
 #include "store/schema.h"
 #include "util/check.h"
+#include "util/log.h"
 
 static const char cert_fix[] =
     "a new certificate means new device bundles: plan it (docs/hub.md)";
@@ -35,6 +36,37 @@ check_key(struct check *c, const char *what, const char *path,
 	}
 	*loaded = 1;
 	check_ok(c, "%s %s loads", what, path);
+}
+
+int
+hubcheck_sign_pub(
+    const char *sign_key, const uint8_t sk[crypto_sign_SECRETKEYBYTES])
+{
+	char dir[PATH_MAX], pubpath[PATH_MAX];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%s", sign_key);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return -1;
+	n = snprintf(pubpath, sizeof(pubpath), "%s/hub.sign.pub", dirname(dir));
+	if (n < 0 || (size_t)n >= sizeof(pubpath))
+		return -1;
+	if (access(pubpath, F_OK) != 0)
+		return 0;
+	if (keys_load(pubpath, KEYS_SIGN_PUBLIC, pk, sizeof(pk), NULL, 0) != 0)
+		return -1;
+	/* An Ed25519 secret key carries its public half in its last 32
+	 * bytes (the loader has checked the two halves agree). */
+	if (sodium_memcmp(pk, sk + crypto_sign_SEEDBYTES, sizeof(pk)) != 0) {
+		log_err("%s is not the key of %s beside it (the public key "
+			"devices were given): another hub's key, or a "
+			"replaced file; every receipt would be refused. "
+			"Restore the matching hub.sign.key from backup",
+		    sign_key, pubpath);
+		return -1;
+	}
+	return 0;
 }
 
 /* hubd opens the inbox after it has become user: it must own it. */
@@ -86,6 +118,11 @@ hubcheck_server(struct check *c, const struct hubcheck_in *in)
 	}
 	check_key(c, "signing key", in->sign_key, KEYS_SIGN_SECRET, sk,
 	    in->user, &have_sign);
+	if (have_sign && hubcheck_sign_pub(in->sign_key, sk) != 0)
+		check_error(c,
+		    "signing key %s does not match hub.sign.pub (the line "
+		    "above says why)",
+		    in->sign_key);
 	check_key(c, "inbox key", in->inbox_key, KEYS_SYMMETRIC, dbkey,
 	    in->user, &have_key);
 	if (access(in->inbox, F_OK) != 0)

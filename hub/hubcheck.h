@@ -1,6 +1,10 @@
 #ifndef HUB_HUBCHECK_H
 #define HUB_HUBCHECK_H
 
+#include <stdint.h>
+
+#include <sodium.h>
+
 #include "util/check.h"
 
 /*
@@ -20,5 +24,14 @@ struct hubcheck_in {
 };
 
 void hubcheck_server(struct check *c, const struct hubcheck_in *in);
+
+/*
+ * The signing key against hub.sign.pub beside it (what devices were
+ * given at enrolment): 0 when they match or there is no hub.sign.pub,
+ * -1 (logged, naming both files) when another hub's key or a damaged one
+ * would make every device refuse hubd's receipts.
+ */
+int hubcheck_sign_pub(
+    const char *sign_key, const uint8_t sk[crypto_sign_SECRETKEYBYTES]);
 
 #endif

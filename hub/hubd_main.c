@@ -298,7 +298,8 @@ main(int argc, char **argv)
 	if (keys_load(conf.sign_key, KEYS_SIGN_SECRET, hd.sign_sk,
 		crypto_sign_SECRETKEYBYTES, NULL, 0) != 0 ||
 	    keys_load(conf.inbox_key, KEYS_SYMMETRIC, dbkey, DB_KEY_LEN, NULL,
-		0) != 0)
+		0) != 0 ||
+	    hubcheck_sign_pub(conf.sign_key, hd.sign_sk) != 0)
 		goto out;
 	/* A damaged TLS pair is named here, not left to every device's
 	 * handshake. */

@@ -268,8 +268,10 @@ post_send(struct flow_req *r)
 				return redirect(r, pages[i].path);
 		}
 	}
+	/* Nothing was queued (e.g. a full disk): say so plainly; the
+	 * answers stay in the session, so sending again later can work. */
 	if (submit(r) != 0)
-		return -1;
+		return view_error(r, 503, "not_sent");
 	s->submitted = 1;
 	s->reached |= STEP_DONE;
 	if (r->k->cfg.on_queued != NULL)

@@ -278,7 +278,11 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 	rc = dialog_handle(sd->dialog, r->p->name, in, db_now_ms(), reply,
 	    sizeof(reply), &has_reply);
 	if (rc != 0) {
-		ret = http_error_json(resp, 500, "internal");
+		/* Nothing was kept (the message's transaction rolled back,
+		 * e.g. on a full disk): the provider may send it again. */
+		ret = http_error_json(resp, 503, "unavailable");
+		if (ret == 0)
+			ret = http_resp_header(resp, "Retry-After", "30");
 		goto out;
 	}
 	/* Anything sealed is already committed: let the forwarder go. */

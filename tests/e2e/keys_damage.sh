@@ -83,6 +83,17 @@ cp "$T/other/hub.sign.pub" "$HUB/hub.sign.pub"
 check "enrol refuses a hub.sign.pub that is not hub.sign.key's" sh -c \
 	"! $HUBCTL enroll kiosk-9 --url $HUB_URL 2>$T/enrol.log && grep -q 'does not belong to' $T/enrol.log && test ! -e $HUB/devices/kiosk-9.bundle"
 cp -p "$T/sign.pub.mine" "$HUB/hub.sign.pub"
+# Another hub's signing key (whole and self-consistent): devices hold
+# hub.sign.pub, so every receipt would fail; hubd says so at start.
+cp -p "$HUB/hub.sign.key" "$T/sign.key.mine"
+cp -p "$T/other/hub.sign.key" "$HUB/hub.sign.key"
+before=$(sums "$HUB")
+check "hubd refuses another hub's hub.sign.key, naming hub.sign.pub" sh -c \
+	"! timeout 20 $HUBD 2>$T/sk.log && grep -q 'hub.sign.key is not the key of .*hub.sign.pub' $T/sk.log"
+check "hubd --check-config says the same" sh -c \
+	"! $BIN/hubd --check-config $HUB/hubd.conf >$T/skc.log 2>&1 && grep -q 'does not match hub.sign.pub' $T/skc.log"
+check "hubd left every file as it was (signing key)" test "$before" = "$(sums "$HUB")"
+cp -p "$T/sign.key.mine" "$HUB/hub.sign.key"
 chown -R nobody "$HUB"
 start_hubd
 check "hubd starts with every key put back" curl -sf --cacert "$HUB/tls.crt" "$HUB_URL/v1/health" -o /dev/null
