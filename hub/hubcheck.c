@@ -88,11 +88,18 @@ check_owner(struct check *c, const char *inbox, const char *user)
 	}
 	if (snprintf(dir, sizeof(dir), "%s", inbox) >= (int)sizeof(dir))
 		return;
-	if (stat(dirname(dir), &st) != 0 || st.st_uid != pw->pw_uid) {
+	/* hubd writes the inbox's journals beside it: it owns the folder,
+	 * or the folder is root's, sticky and writable by hubd's group (so
+	 * hubd cannot touch root's files in it). */
+	if (stat(dirname(dir), &st) != 0 ||
+	    (st.st_uid != pw->pw_uid &&
+		!(st.st_uid == 0 && st.st_gid == pw->pw_gid &&
+		    (st.st_mode & 01020) == 01020))) {
 		check_error(c,
-		    "the inbox's folder %s is not owned by %s, whom hubd runs "
-		    "as: chown -R %s %s",
-		    dir, user, user, dir);
+		    "hubd (as %s) cannot write in the inbox's folder %s: "
+		    "chown %s %s, or chown root:%s %s && chmod 1770 %s "
+		    "(never chown -R: the keys stay root's)",
+		    user, dir, user, dir, user, dir, dir);
 		return;
 	}
 	if (stat(inbox, &st) == 0 && st.st_uid != pw->pw_uid) {

@@ -72,6 +72,16 @@ is_public(const char *name)
 			     strcmp(name + n - 5, ".conf") == 0));
 }
 
+/* Others may write, or the group may and the folder is not sticky (a
+ * sticky folder shared with hubd's group is the tested layout: hubd
+ * writes its journals there and cannot touch root's files). */
+static int
+folder_open(const struct stat *st)
+{
+	return (st->st_mode & 002) != 0 ||
+	       ((st->st_mode & 020) != 0 && (st->st_mode & 01000) == 0);
+}
+
 static void
 check_modes(struct check *c, const char *dir, int depth, int *bad)
 {
@@ -91,7 +101,7 @@ check_modes(struct check *c, const char *dir, int depth, int *bad)
 		if (n < 0 || (size_t)n >= sizeof(path) || lstat(path, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			if ((st.st_mode & 022) != 0) {
+			if (folder_open(&st)) {
 				check_error(c,
 				    "folder %s may be written by others: "
 				    "chmod go-w %s",
@@ -118,7 +128,7 @@ check_folder_modes(struct check *c, const char *dir)
 	struct stat st;
 	int bad = 0;
 
-	if (stat(dir, &st) == 0 && (st.st_mode & 022) != 0) {
+	if (stat(dir, &st) == 0 && folder_open(&st)) {
 		check_error(c,
 		    "folder %s may be written by others: chmod go-w %s", dir,
 		    dir);

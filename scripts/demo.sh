@@ -37,7 +37,15 @@ duser=
 if [ "$(id -u)" -eq 0 ]; then
 	duser=nobody
 	sed -i 's/^user = rjhub/user = nobody/' "$D/hub/hubd.conf"
-	chown -R nobody "$D/hub"
+	# hubd reads its keys as root, then runs as nobody, which gets only
+	# what it writes (the inbox, and the folder its journals go in):
+	# hub.box.key and hubd's own keys stay root's, and the folder is
+	# sticky so nobody cannot remove or replace them.
+	chown -R root:root "$D/hub"
+	chown "root:$(id -g nobody)" "$D/hub"
+	chmod 1770 "$D/hub"
+	chmod 600 "$D/hub/hub.box.key"
+	chown nobody "$D/hub"/inbox.db*
 else
 	sed -i 's/^user = rjhub/user =/' "$D/hub/hubd.conf"
 fi

@@ -47,7 +47,13 @@ after=$(${show%% show *} list --passphrase-file "${show##* }" 2>/dev/null | grep
 check "the printed commands send two more referrals, each with a new reference ($before, then $after)" \
 	test "$after" -eq $((before + 2))
 check "the printed hubctl doctor finds the demo hub fit" sh -c \
-	"\$(grep -o '[^ ]*/hubctl -d [^ ]* doctor' $T/demo.out) >$T/doctor.out 2>&1"
+	"\$(grep -o '[^ ]*/hubctl -d [^ ]* doctor' $T/demo.out) >$T/doctor.out 2>&1"; cat $T/doctor.out >&2
+if [ "$(id -u)" -eq 0 ]; then
+	bk=$(ls $T/rj-demo.*/hub/hub.box.key 2>/dev/null | head -n 1)
+	check "hubd's user (nobody) cannot read the demo hub's hub.box.key" sh -c \
+		"test -n '$bk' && ! setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups cat '$bk' >/dev/null 2>&1"
+fi
+cat "$T/doctor.out"
 start=$(date +%s)
 kill -TERM "$DPID"
 wait "$DPID"
