@@ -144,6 +144,21 @@ static const int kiosk[] = {
     SCMP_SYS(fadvise64),
 };
 
+/*
+ * Refused (EPERM), not fatal, in kioskd only: fontconfig's cache writer,
+ * which Pango runs in a thread of its own at any moment after start,
+ * tries to make and chmod its cache folder; a kill there ended kioskd
+ * mid-visit (tests/e2e/fault_disk.sh), and fontconfig copes with EPERM by
+ * going without the cache. Landlock still refuses the write itself.
+ */
+static const int kiosk_refused[] = {
+    SCMP_SYS(chmod),
+    SCMP_SYS(fchmod),
+    SCMP_SYS(fchmodat),
+    SCMP_SYS(mkdir),
+    SCMP_SYS(mkdirat),
+};
+
 /* What ASan, UBSan and LeakSanitizer add, in sanitizer builds only. */
 static const int sanitizer[] = {
     SCMP_SYS(ptrace),
@@ -331,6 +346,12 @@ add_rules(scmp_filter_ctx ctx, enum sandbox_role role)
 	if (role == SANDBOX_KIOSKD &&
 	    allow_all(ctx, kiosk, sizeof(kiosk) / sizeof(kiosk[0])) != 0)
 		return -1;
+	for (size_t i = 0; role == SANDBOX_KIOSKD &&
+			   i < sizeof(kiosk_refused) / sizeof(kiosk_refused[0]);
+	     i++)
+		if (seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), kiosk_refused[i], 0) != 0)
+			return -1;
 	/* prctl: GLib names the threads Pango starts; nothing else. */
 	if (role == SANDBOX_KIOSKD &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,

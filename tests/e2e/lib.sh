@@ -51,7 +51,7 @@ e2e_cleanup() {
 	for p in $E2E_PIDS; do
 		wait "$p" 2>/dev/null
 	done
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap e2e_cleanup EXIT INT TERM HUP PIPE
 
