@@ -105,7 +105,8 @@ struct bundle;
  * its URL, public keys, TLS certificate and pin. */
 int hubctl_bundle_hub(struct hubctl *h, struct bundle *b, const char *url);
 
-/* Staff commands (hubctl_staff.c); argv[0] is the command name. */
+/* Staff commands (hubctl_staff.c, export in hubctl_export.c); argv[0] is
+ * the command name. */
 int hubctl_list(struct hubctl *h, int argc, char **argv);
 int hubctl_show(struct hubctl *h, int argc, char **argv);
 int hubctl_export(struct hubctl *h, int argc, char **argv);

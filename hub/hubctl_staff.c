@@ -18,6 +18,7 @@
 #include "crypto/envelope.h"
 #include "crypto/refcode.h"
 #include "hub/hubctl.h"
+#include "hub/hubctl_staff.h"
 #include "store/inbox.h"
 #include "store/referrals.h"
 #include "util/jsonmem.h"
@@ -27,21 +28,10 @@
 #define MS_PER_DAY (86400LL * 1000)
 #define PURGE_MAX_DAYS 36500
 
-struct staff_opts {
-	const char *format;
-	const char *spoke;
-	const char *out;
-	int64_t since;
-	long older_than;
-	int have_older;
-};
-
-enum { O_FORMAT = 2000, O_SPOKE, O_SINCE, O_OLDER, O_PASSFILE, O_OUT };
-
 /* allowed: which of the options this command takes, as O_* flags. */
-static int
-staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
-    const char *allowed, int npos)
+int
+hubctl_staff_parse(struct hubctl *h, int argc, char **argv,
+    struct staff_opts *o, const char *allowed, int npos)
 {
 	static const struct option longopts[] = {
 	    {"format", required_argument, NULL, O_FORMAT},
@@ -117,8 +107,8 @@ staff_parse(struct hubctl *h, int argc, char **argv, struct staff_opts *o,
 }
 
 /* The case status (store/cases.h); "withdrawn" overrides it. */
-static const char *
-status_of(const struct referrals_row *r)
+const char *
+hubctl_status_of(const struct referrals_row *r)
 {
 	return r->status[0] != '\0' ? r->status : "received";
 }
@@ -131,7 +121,7 @@ print_row(void *arg, const struct referrals_row *r)
 	(void)arg;
 	hubctl_iso(r->received_at, when, sizeof(when));
 	printf("%-17s %-8s %-24s %-12s %-11s %s%s%s\n", r->ref, r->channel,
-	    when, r->spoke, status_of(r),
+	    when, r->spoke, hubctl_status_of(r),
 	    r->risk && r->risk_assessed_at == 0 ? "risk-check " : "",
 	    r->risk && r->risk_assessed_at != 0 ? "risk-assessed " : "",
 	    r->exported_at != 0 ? "exported" : "");
@@ -143,7 +133,7 @@ hubctl_list(struct hubctl *h, int argc, char **argv)
 {
 	struct staff_opts o;
 
-	if (staff_parse(h, argc, argv, &o, "bce", 0) != 0)
+	if (hubctl_staff_parse(h, argc, argv, &o, "bce", 0) != 0)
 		return 2;
 	if (hubctl_ingest(h) != 0)
 		return 1;
@@ -159,8 +149,8 @@ hubctl_list(struct hubctl *h, int argc, char **argv)
 }
 
 /* Decrypted payload as a JSON object (NULL when deleted or on error). */
-static json_t *
-payload_json(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN],
+json_t *
+hubctl_payload_json(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN],
     uint8_t *plain, int *deleted)
 {
 	struct envelope_hdr hdr;
@@ -179,18 +169,12 @@ payload_json(struct hubctl *h, const uint8_t id[ENVELOPE_ID_LEN],
 	return o;
 }
 
-struct fu_ctx {
-	struct hubctl *h;
-	uint8_t *plain;
-	json_t *arr;
-};
-
-static int
-add_followup(void *arg, const uint8_t id[ENVELOPE_ID_LEN])
+int
+hubctl_add_followup(void *arg, const uint8_t id[ENVELOPE_ID_LEN])
 {
 	struct fu_ctx *f = arg;
 	int deleted;
-	json_t *o = payload_json(f->h, id, f->plain, &deleted);
+	json_t *o = hubctl_payload_json(f->h, id, f->plain, &deleted);
 
 	if (o != NULL)
 		json_array_append_new(f->arr, o);
@@ -198,8 +182,8 @@ add_followup(void *arg, const uint8_t id[ENVELOPE_ID_LEN])
 }
 
 /* Dumps hold personal data: wiped as they are freed. */
-static void
-wipe_free(char *s)
+void
+hubctl_wipe_free(char *s)
 {
 	jsonmem_free(s);
 }
@@ -214,7 +198,7 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 	char when[TIMEFMT_ISO_LEN], *text = NULL;
 	int rc = 1, deleted = 0;
 
-	if (staff_parse(h, argc, argv, &o, "e", 1) != 0)
+	if (hubctl_staff_parse(h, argc, argv, &o, "e", 1) != 0)
 		return 2;
 	if (hubctl_ingest(h) != 0 || hubctl_find_ref(h, argv[optind], &r) != 0)
 		return 1;
@@ -228,19 +212,19 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 			log_err("out of memory");
 			goto out;
 		}
-		p = payload_json(h, r.envelope_id, f.plain, &deleted);
+		p = hubctl_payload_json(h, r.envelope_id, f.plain, &deleted);
 		if (p == NULL) {
 			log_err("cannot open the referral");
 			goto out;
 		}
-		if (referrals_each_followup(h->db, r.ref, add_followup, &f) !=
-		    0)
+		if (referrals_each_followup(
+			h->db, r.ref, hubctl_add_followup, &f) != 0)
 			goto out;
 	}
 	hubctl_iso(r.received_at, when, sizeof(when));
 	printf("Reference: %s\nChannel:   %s\nLanguage:  %s\nReceived:  "
 	       "%s\nSpoke:     %s\nStatus:    %s\n",
-	    r.ref, r.channel, r.language, when, r.spoke, status_of(&r));
+	    r.ref, r.channel, r.language, when, r.spoke, hubctl_status_of(&r));
 	if (r.risk)
 		printf("Risk:      specialist risk assessment needed before "
 		       "contact (%s)\n",
@@ -257,7 +241,7 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 	if (text == NULL)
 		goto out;
 	printf("Referral:\n%s\n", text);
-	wipe_free(text);
+	hubctl_wipe_free(text);
 	text = NULL;
 	if (json_array_size(f.arr) > 0) {
 		text = json_dumps(f.arr, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -267,290 +251,10 @@ hubctl_show(struct hubctl *h, int argc, char **argv)
 	}
 	rc = 0;
 out:
-	wipe_free(text);
+	hubctl_wipe_free(text);
 	json_decref(p);
 	json_decref(f.arr);
 	sodium_free(f.plain);
-	return rc;
-}
-
-/* Follows "a.b" into nested objects. */
-static json_t *
-path_get(json_t *o, const char *path)
-{
-	char key[64];
-	const char *dot;
-
-	while ((dot = strchr(path, '.')) != NULL) {
-		if ((size_t)(dot - path) >= sizeof(key))
-			return NULL;
-		memcpy(key, path, (size_t)(dot - path));
-		key[dot - path] = '\0';
-		o = json_object_get(o, key);
-		path = dot + 1;
-	}
-	return json_object_get(o, path);
-}
-
-/*
- * One CSV cell (RFC 4180). Cells that a spreadsheet would run as a
- * formula (= + - @ tab CR first) get a leading apostrophe: exports end
- * up in case-management spreadsheets, and the text came from the public.
- */
-static void
-csv_cell(FILE *fp, const char *s, int last)
-{
-	int quote = 0;
-
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ')
-		quote = 1;
-	if (quote)
-		fputc('"', fp);
-	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0')
-		fputc('\'', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	if (quote)
-		fputc('"', fp);
-	fputs(last ? "\r\n" : ",", fp);
-}
-
-static const char *const csv_cols[] = {
-    "contact.name",
-    "contact.phone",
-    "contact.email",
-    "contact.method",
-    "contact.time",
-    "contact.voicemail_ok",
-    "borough",
-    "eligibility.offence_in_london",
-    "eligibility.lives_in_london",
-    "access_needs",
-    "details",
-    "consent.wording_version",
-    "consent.given_at",
-};
-#define NCSV (sizeof(csv_cols) / sizeof(csv_cols[0]))
-
-static void
-csv_value(FILE *fp, json_t *v, int last)
-{
-	char num[32];
-
-	if (json_is_string(v)) {
-		csv_cell(fp, json_string_value(v), last);
-	} else if (json_is_true(v) || json_is_false(v)) {
-		csv_cell(fp, json_is_true(v) ? "yes" : "no", last);
-	} else if (json_is_integer(v)) {
-		snprintf(
-		    num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		csv_cell(fp, num, last);
-	} else if (json_is_array(v) || json_is_object(v)) {
-		char *t = json_dumps(v, JSON_COMPACT);
-		csv_cell(fp, t, last);
-		wipe_free(t);
-	} else {
-		csv_cell(fp, "", last);
-	}
-}
-
-struct export_ctx {
-	struct hubctl *h;
-	FILE *fp;
-	int csv;
-	size_t n;
-	uint8_t *plain;
-	json_t *all;
-	char (*refs)[REFCODE_BUFLEN];
-	size_t nrefs, caprefs;
-	int failed;
-};
-
-static int
-remember_ref(struct export_ctx *x, const char *ref)
-{
-	if (x->nrefs == x->caprefs) {
-		size_t ncap = x->caprefs ? x->caprefs * 2 : 64;
-		void *nv = realloc(x->refs, ncap * sizeof(*x->refs));
-		if (nv == NULL)
-			return -1;
-		x->refs = nv;
-		x->caprefs = ncap;
-	}
-	snprintf(x->refs[x->nrefs++], REFCODE_BUFLEN, "%s", ref);
-	return 0;
-}
-
-static int
-export_row(void *arg, const struct referrals_row *r)
-{
-	struct export_ctx *x = arg;
-	struct fu_ctx f = {x->h, x->plain, json_array()};
-	char when[TIMEFMT_ISO_LEN];
-	json_t *p = NULL;
-	int deleted = 0, rc = -1;
-
-	if (f.arr == NULL)
-		return -1;
-	hubctl_iso(r->received_at, when, sizeof(when));
-	/* Withdrawn: the index row only, never personal data. */
-	if (r->withdrawn_at == 0) {
-		p = payload_json(x->h, r->envelope_id, x->plain, &deleted);
-		if (p == NULL) {
-			log_err("%s: cannot open; not exported", r->ref);
-			x->failed = 1;
-			rc = 0;
-			goto out;
-		}
-		if (referrals_each_followup(
-			x->h->db, r->ref, add_followup, &f) != 0)
-			goto out;
-		if (remember_ref(x, r->ref) != 0)
-			goto out;
-	}
-	if (x->csv) {
-		char phones[512] = "";
-		size_t i;
-		json_t *fu;
-
-		csv_cell(x->fp, r->ref, 0);
-		csv_cell(x->fp, r->channel, 0);
-		csv_cell(x->fp, r->language, 0);
-		csv_cell(x->fp, r->spoke, 0);
-		csv_cell(x->fp, when, 0);
-		csv_cell(x->fp, status_of(r), 0);
-		for (i = 0; i < NCSV; i++)
-			csv_value(x->fp,
-			    p != NULL ? path_get(p, csv_cols[i]) : NULL, 0);
-		json_array_foreach(f.arr, i, fu)
-		{
-			json_t *ph = path_get(fu, "contact.phone");
-			size_t used = strlen(phones);
-			if (json_is_string(ph))
-				snprintf(phones + used, sizeof(phones) - used,
-				    "%s%s", used ? ";" : "",
-				    json_string_value(ph));
-		}
-		csv_cell(x->fp, phones, 1);
-		sodium_memzero(phones, sizeof(phones));
-	} else {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, "
-				      "s:O}",
-		    "ref", r->ref, "channel", r->channel, "language",
-		    r->language, "spoke", r->spoke, "received_at", when,
-		    "status", status_of(r), "referral",
-		    p != NULL ? p : json_null(), "followups", f.arr);
-		if (o == NULL || json_array_append_new(x->all, o) != 0)
-			goto out;
-	}
-	x->n++;
-	rc = 0;
-out:
-	json_decref(p);
-	json_decref(f.arr);
-	return rc;
-}
-
-static FILE *
-open_export(const char *path)
-{
-	int fd;
-	FILE *fp;
-
-	if (path == NULL)
-		return stdout;
-	/* Personal data: owner-only, never over an existing file. */
-	fd = open(
-	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	fp = fdopen(fd, "w");
-	if (fp == NULL)
-		close(fd);
-	return fp;
-}
-
-int
-hubctl_export(struct hubctl *h, int argc, char **argv)
-{
-	struct staff_opts o;
-	struct export_ctx x;
-	char *text = NULL;
-	int rc = 1;
-
-	memset(&x, 0, sizeof(x));
-	if (staff_parse(h, argc, argv, &o, "abcef", 0) != 0)
-		return 2;
-	if (o.format == NULL ||
-	    (strcmp(o.format, "csv") != 0 && strcmp(o.format, "json") != 0)) {
-		log_err("--format csv or --format json is required");
-		return 2;
-	}
-	if (hubctl_ingest(h) != 0)
-		return 1;
-	if (o.spoke != NULL && !routing_spoke_known(&h->routing, o.spoke)) {
-		log_err("no spoke named %s in the routing table", o.spoke);
-		return 2;
-	}
-	if (hubctl_unlock(h) != 0)
-		return 1;
-	x.h = h;
-	x.csv = strcmp(o.format, "csv") == 0;
-	x.plain = sodium_malloc(ENVELOPE_PAYLOAD_MAX + 1);
-	x.all = json_array();
-	if (x.plain == NULL || x.all == NULL)
-		goto out;
-	x.fp = open_export(o.out);
-	if (x.fp == NULL)
-		goto out;
-	if (x.csv) {
-		csv_cell(x.fp, "ref", 0);
-		csv_cell(x.fp, "channel", 0);
-		csv_cell(x.fp, "language", 0);
-		csv_cell(x.fp, "spoke", 0);
-		csv_cell(x.fp, "received_at", 0);
-		csv_cell(x.fp, "status", 0);
-		for (size_t i = 0; i < NCSV; i++)
-			csv_cell(x.fp, csv_cols[i], 0);
-		csv_cell(x.fp, "followup_phones", 1);
-	}
-	if (referrals_each(h->db, o.spoke, o.since, export_row, &x) != 0)
-		goto out;
-	if (!x.csv) {
-		text = json_dumps(x.all, JSON_INDENT(2));
-		if (text == NULL)
-			goto out;
-		fputs(text, x.fp);
-		fputc('\n', x.fp);
-	}
-	if (fflush(x.fp) != 0 || ferror(x.fp)) {
-		log_err("export: write failed");
-		goto out;
-	}
-	/* Only what was written out is marked exported. */
-	for (size_t i = 0; i < x.nrefs; i++)
-		if (referrals_mark_exported(h->db, x.refs[i], db_now_ms()) != 0)
-			goto out;
-	log_info("exported %zu referral(s)", x.n);
-	rc = x.failed ? 1 : 0;
-out:
-	if (x.fp != NULL && x.fp != stdout) {
-		if (fclose(x.fp) != 0) {
-			log_err("export: close failed");
-			rc = 1;
-		}
-	}
-	wipe_free(text);
-	json_decref(x.all);
-	free(x.refs);
-	sodium_free(x.plain);
 	return rc;
 }
 
@@ -563,7 +267,7 @@ hubctl_withdraw(struct hubctl *h, int argc, char **argv)
 	char ref[REFCODE_BUFLEN];
 	int found;
 
-	if (staff_parse(h, argc, argv, &o, "e", 1) != 0)
+	if (hubctl_staff_parse(h, argc, argv, &o, "e", 1) != 0)
 		return 2;
 	if (refcode_parse(ref, sizeof(ref), argv[optind]) != 0) {
 		log_err("not a valid reference code (check each character)");
@@ -594,7 +298,7 @@ hubctl_purge(struct hubctl *h, int argc, char **argv)
 	struct staff_opts o;
 	int64_t n = 0;
 
-	if (staff_parse(h, argc, argv, &o, "d", 0) != 0)
+	if (hubctl_staff_parse(h, argc, argv, &o, "d", 0) != 0)
 		return 2;
 	if (!o.have_older) {
 		log_err("--older-than DAYS is required");

@@ -30,52 +30,25 @@
 #include "store/sealer.h"
 #include "sms/secrets.h"
 #include "sms/smsd_check.h"
+#include "sms/smsd_conf.h"
 #include "store/dbkey.h"
 #include "store/gcommit.h"
 #include "net/lpool.h"
 #include "store/schema.h"
-#include "util/conf.h"
 #include "util/daemon.h"
 #include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/periodic.h"
 #include "util/sandbox.h"
 
-#define CONF_STR 512
-#define SMSD_PORT 8444
 #define NPROVIDERS 3
 #define PURGE_EVERY_MS 60000
-#define ALLOW_TEXT_MAX 512
 /* One locked buffer per webhook in progress: the parsed message, then
  * the formatted answer. More at once than the server admits cannot be. */
 #define SMSD_BODY_OFF ((sizeof(struct sms_inbound) + 63) / 64 * 64)
 #define SMSD_FORM_OFF ((SMSD_BODY_OFF + SMS_MAX_REPLY_BODY + 63) / 64 * 64)
 #define SMSD_BUF_SIZE (SMSD_FORM_OFF + sizeof(struct http_form))
 #define SMSD_BUFS_MAX SERVER_MAX_QUEUE
-
-struct smsd_conf {
-	struct netconf net;
-	char bundle[CONF_STR];
-	char database[CONF_STR];
-	char database_key[CONF_STR];
-	char secrets[CONF_STR];
-	char content[CONF_STR];
-	char language[16];
-	char country_code[4];
-	char consent_words[DIALOG_WORDS_MAX];
-	char exit_word[32];
-	int idle_hours;
-	int link_keep_days;
-	int sender_max;
-	int global_max;
-	int heartbeat_s;
-	/* Providers: enabled flags and their settings. */
-	int twilio, kannel, json;
-	char twilio_url[CONF_STR];
-	char kannel_allow[ALLOW_TEXT_MAX];
-	int json_max_skew;
-	int bad;
-};
 
 struct route {
 	const char *path;
@@ -96,137 +69,6 @@ struct smsd {
 	struct forwarder *fw;
 	struct server *srv;
 };
-
-static int
-conf_handler(
-    void *user, const char *section, const char *name, const char *value)
-{
-	struct smsd_conf *c = user;
-	int rc = -1;
-
-#define IS(s, n) (strcmp(section, s) == 0 && strcmp(name, n) == 0)
-	if (strcmp(section, "smsd") == 0 &&
-	    netconf_set(&c->net, name, value, &c->bad))
-		return !c->bad;
-	if (IS("smsd", "device_bundle"))
-		rc = conf_str(c->bundle, sizeof(c->bundle), value);
-	else if (IS("smsd", "database"))
-		rc = conf_str(c->database, sizeof(c->database), value);
-	else if (IS("smsd", "database_key"))
-		rc = conf_str(c->database_key, sizeof(c->database_key), value);
-	else if (IS("smsd", "secrets"))
-		rc = conf_str(c->secrets, sizeof(c->secrets), value);
-	else if (IS("smsd", "content"))
-		rc = conf_str(c->content, sizeof(c->content), value);
-	else if (IS("smsd", "language"))
-		rc = conf_str(c->language, sizeof(c->language), value);
-	else if (IS("smsd", "country_code"))
-		rc = conf_digits(
-		    c->country_code, sizeof(c->country_code), value);
-	else if (IS("smsd", "consent_words"))
-		rc =
-		    conf_str(c->consent_words, sizeof(c->consent_words), value);
-	else if (IS("smsd", "exit_word"))
-		rc = conf_str(c->exit_word, sizeof(c->exit_word), value);
-	else if (IS("smsd", "idle_timeout_hours"))
-		rc = conf_int(&c->idle_hours, value, 1, 24 * 30);
-	else if (IS("smsd", "link_keep_days"))
-		rc = conf_int(&c->link_keep_days, value, 1, 3650);
-	else if (IS("smsd", "sender_max_per_hour"))
-		rc = conf_int(&c->sender_max, value, 1, 100000);
-	else if (IS("smsd", "global_max_per_minute"))
-		rc = conf_int(&c->global_max, value, 1, 1000000);
-	else if (IS("smsd", "heartbeat_seconds"))
-		rc = conf_int(&c->heartbeat_s, value, 1, HEARTBEAT_MAX_S);
-	else if (IS("twilio", "enabled"))
-		rc = conf_bool(&c->twilio, value);
-	else if (IS("twilio", "public_url"))
-		rc = conf_str(c->twilio_url, sizeof(c->twilio_url), value);
-	else if (IS("kannel", "enabled"))
-		rc = conf_bool(&c->kannel, value);
-	else if (IS("kannel", "allow"))
-		rc = conf_str(c->kannel_allow, sizeof(c->kannel_allow), value);
-	else if (IS("json", "enabled"))
-		rc = conf_bool(&c->json, value);
-	else if (IS("json", "max_skew_seconds"))
-		rc = conf_int(&c->json_max_skew, value, 1, 3600);
-	else {
-		log_err("config: unknown setting [%s] %s", section, name);
-		c->bad = 1;
-		return 0;
-	}
-#undef IS
-	if (rc != 0) {
-		log_err("config: bad value for [%s] %s", section, name);
-		c->bad = 1;
-		return 0;
-	}
-	return 1;
-}
-
-static int
-url_ok(const char *u)
-{
-	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
-		return 0;
-	for (; *u != '\0'; u++)
-		if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
-			return 0;
-	return 1;
-}
-
-static const char *const smsd_sections[] = {
-    "smsd", "twilio", "kannel", "json", NULL};
-
-static int
-load_conf(const char *path, struct smsd_conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	netconf_defaults(&c->net, SMSD_PORT);
-	/* A worker waits in the group commit: more of them, bigger batches
-	 * (docs/storage.md). */
-	c->net.workers = GCOMMIT_WORKERS_DEFAULT;
-	snprintf(c->language, sizeof(c->language), "en");
-	/* A London service: numbers in national form are UK numbers. */
-	snprintf(c->country_code, sizeof(c->country_code), "44");
-	c->heartbeat_s = HEARTBEAT_DEFAULT_S;
-	if (conf_parse_sections(
-		path, smsd_sections, conf_handler, c, &c->bad) != 0)
-		return -1;
-	if ((conf_need(path, "smsd", "device_bundle", c->bundle,
-		 "the file hubctl enroll wrote") |
-		conf_need(path, "smsd", "database", c->database,
-		    "a path (created on first start)") |
-		conf_need(path, "smsd", "database_key", c->database_key,
-		    "a path (created with the database)") |
-		conf_need(path, "smsd", "secrets", c->secrets,
-		    "the provider secrets file (docs/sms.md)") |
-		conf_need(path, "smsd", "content", c->content,
-		    "the content/ folder")) != 0)
-		return -1;
-	if (netconf_check(&c->net, path) != 0)
-		return -1;
-	if (!c->twilio && !c->kannel && !c->json) {
-		log_err("%s: enable at least one of [twilio] [kannel] [json]",
-		    path);
-		return -1;
-	}
-	if (c->twilio && c->twilio_url[0] == '\0') {
-		log_err("%s: [twilio] needs public_url, the exact URL set in "
-			"the Twilio console",
-		    path);
-		return -1;
-	}
-	/* Twilio signs the exact URL: one with a space or a stray word in
-	 * it would refuse every genuine request. */
-	if (c->twilio_url[0] != '\0' && !url_ok(c->twilio_url)) {
-		log_err("%s: [twilio] public_url must be one https:// URL "
-			"with no spaces",
-		    path);
-		return -1;
-	}
-	return 0;
-}
 
 static const char *
 header_fn(void *hctx, const char *name)
@@ -395,7 +237,7 @@ check_config(const char *path)
 	size_t nallow = 0, len;
 	int bad = 0, have_content = 0;
 
-	if (load_conf(path, &conf) != 0)
+	if (smsd_conf_load(path, &conf) != 0)
 		return smsd_check(
 		    &(struct smsd_check_in){path, 0, "", "", {0}});
 	enabled[0] = conf.twilio;
@@ -489,7 +331,7 @@ main(int argc, char **argv)
 	memset(&dc, 0, sizeof(dc));
 	pthread_mutex_init(&sd.lock, NULL);
 	memset(&purger, 0, sizeof(purger));
-	if (secmem_init() != 0 || load_conf(config, &conf) != 0)
+	if (secmem_init() != 0 || smsd_conf_load(config, &conf) != 0)
 		goto out;
 	daemon_block_signals();
 

@@ -90,7 +90,7 @@ in_page() { # $1 = page source, rest = sources of its handlers
 		test -z "$missing" -a -n "$names"
 }
 in_page hubd.conf.5.scd hub/hubd_main.c hub/admit.c net/netconf.c
-in_page smsd.conf.5.scd sms/smsd_main.c net/netconf.c
+in_page smsd.conf.5.scd sms/smsd_conf.c net/netconf.c
 in_page kioskd.conf.5.scd kiosk/kconf.c net/netconf.c
 # [hubctl] in hubd.conf: the settings hubctl's own handler reads.
 in_page hubd.conf.5.scd hub/hubctl_main.c
@@ -108,7 +108,7 @@ in_sample() { # $1 = sample, $2 = settings left out on purpose, rest = sources
 	check "contrib/conf/$sample names every setting of $*${missing:+; missing:$missing}" test -z "$missing"
 }
 in_sample hubd.conf "" hub/hubd_main.c hub/admit.c net/netconf.c hub/hubctl_main.c
-in_sample smsd.conf "" sms/smsd_main.c net/netconf.c
+in_sample smsd.conf "" sms/smsd_conf.c net/netconf.c
 in_sample kioskd.conf "tls_cert tls_key handshake_timeout_ms tls_ticket_lifetime_s" \
 	kiosk/kconf.c net/netconf.c
 
