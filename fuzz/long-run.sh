@@ -1,0 +1,38 @@
+#!/bin/bash
+# The long runs recorded in docs/fuzzing.md: each named target (default:
+# all) to RUNS executions (default 10 million), JOBS at a time, under
+# nice -n 19, from its committed seeds and build-fuzz/corpus/NAME.
+# Logs (with libFuzzer's final stats) go to build-fuzz/long/NAME.log.
+#   bash fuzz/long-run.sh [NAME...]
+set -u
+RUNS=${RUNS:-10000000}
+JOBS=${JOBS:-2}
+cd "$(dirname "$0")/.." || exit 1
+targets=${*:-$(make --no-print-directory -s -f fuzz/fuzz.mk fuzz-list)}
+bins=""
+for t in $targets; do bins="$bins build-fuzz/fuzz_$t"; done
+make --no-print-directory -f fuzz/fuzz.mk $bins || exit 1
+mkdir -p build-fuzz/long
+one() {
+	t=$1
+	maxlen=$(sed -n "s/^MAXLEN_$t := //p" fuzz/fuzz.mk)
+	dict=""
+	[ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
+	mkdir -p "build-fuzz/corpus/$t"
+	start=$(date +%s)
+	nice -n 19 "build-fuzz/fuzz_$t" -runs="$RUNS" -max_len="$maxlen" \
+		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 $dict -print_final_stats=1 \
+		-artifact_prefix=build-fuzz/long/ "build-fuzz/corpus/$t" \
+		"fuzz/corpus/$t" >"build-fuzz/long/$t.log" 2>&1
+	echo "rc=$? seconds=$(($(date +%s) - start))" >>"build-fuzz/long/$t.log"
+}
+running=0
+for t in $targets; do
+	one "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
