@@ -33,7 +33,8 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 
 # name: the target's source is fuzz/fuzz_$(name).c, seeds fuzz/corpus/$(name),
 # and a dictionary fuzz/$(name).dict when there is one.
-FUZZ_TARGETS := http kiosk_form envelope refcode twilio kannel jsonhook
+FUZZ_TARGETS := http kiosk_form envelope refcode twilio kannel jsonhook \
+	conf smsd_conf hubd_conf
 
 # Longest input per target (-max_len): a little over each parser's limit,
 # so the refusal of an input one byte too long is reached too.
@@ -45,6 +46,8 @@ MAXLEN_twilio := 4096
 MAXLEN_kannel := 4096
 MAXLEN_jsonhook := 4096
 MAXLEN_conf := 2048
+MAXLEN_smsd_conf := 2048
+MAXLEN_hubd_conf := 2048
 MAXLEN_kconf := 2048
 MAXLEN_secrets := 2048
 MAXLEN_content := 8192
@@ -53,6 +56,11 @@ MAXLEN_keys := 300
 MAXLEN_bundle := 8192
 MAXLEN_receipt := 1024
 MAXLEN_dialog := 512
+
+# The daemons' config targets include their program's main file; the
+# program's other files are linked as they are.
+EXTRA_smsd_conf := $(filter-out sms/smsd_main.c,$(wildcard sms/smsd_*.c))
+EXTRA_hubd_conf := $(filter-out hub/hubd_main.c,$(wildcard hub/hubd_*.c))
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -76,11 +84,13 @@ $(FUZZ_LIB): FORCE
 
 FORCE:
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_LIB)
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $$(EXTRA_$$*) \
+	$(FUZZ_LIB)
 	@mkdir -p $(FUZZ_BUILD)
 	@echo "  FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB) \
-		$(FUZZ_LIBS)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(EXTRA_$*) \
+		$(FUZZ_LIB) $(FUZZ_LIBS)
 
 fuzz_dict = $(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict)
 fuzz_opts = -max_len=$(MAXLEN_$(1)) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \

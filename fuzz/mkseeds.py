@@ -3,6 +3,7 @@
 Run from the top of the tree: python3 fuzz/mkseeds.py (the files are
 committed; run it again after changing a seed here)."""
 import os
+import struct
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
@@ -77,5 +78,113 @@ def jsonhook():
     put("jsonhook", "wrong-types", req(JS, '{"from":447700900123,"text":null,"id":1,"timestamp":"%d"}' % NOW))
 
 
-for f in sys.argv[1:] or ["twilio", "kannel", "jsonhook"]:
+def envelope():
+    """Unsigned: fuzz_envelope signs them itself (first byte: its mode)."""
+    def env(kind, flags, fix=True, payload=b"x" * 80, magic=b"RJE1", reserved=0):
+        hdr = (magic + bytes([kind, flags]) + struct.pack(">H", reserved) +
+               bytes(range(16)) + bytes(range(16, 32)) + struct.pack(">Q", NOW))
+        return hdr + struct.pack(">I", len(payload) + (0 if fix else 7)) + payload
+    put("envelope", "signed-referral", b"\x3f" + env(1, 0))
+    put("envelope", "signed-withdrawal", b"\x1b" + env(2, 0))
+    put("envelope", "signed-followup-min", b"\x1b" + env(3, 0, payload=b"\x00" * 49))
+    put("envelope", "signed-kind-unknown", b"\x1b" + env(4, 0))
+    put("envelope", "signed-flags", b"\x1b" + env(1, 1))
+    put("envelope", "signed-reserved", b"\x1b" + env(1, 0, reserved=1))
+    put("envelope", "signed-bad-magic", b"\x1b" + env(1, 0, magic=b"RJE2"))
+    put("envelope", "signed-len-mismatch", b"\x1a" + env(1, 0, False))
+    put("envelope", "signed-sealed-too-short", b"\x1b" + env(1, 0, payload=b"\x00" * 48))
+    put("envelope", "signed-header-only", b"\x1b" + env(1, 0, payload=b"")[:52])
+    put("envelope", "unsigned-referral", b"\x00" + env(1, 0) + b"\x00" * 64)
+    put("envelope", "roundtrip-json", b"\x24" + b'{"v":1,"ref":"Q5YJ-0511-6SPQ-H","channel":"kiosk"}')
+
+
+KIOSKD = """[kioskd]
+# Loopback only: any other address is refused.
+listen = 127.0.0.1
+port = 8080
+user = rjkiosk
+venue_name = Camden Central Library
+venue_code = CAM-LIB-01
+device_bundle = /var/lib/rj-kiosk/kiosk.bundle
+database = /var/lib/rj-kiosk/outbox.db
+database_key = /var/lib/rj-kiosk/outbox.key
+content = /usr/local/share/rj/content
+templates = /usr/local/share/rj/kiosk/templates
+static = /usr/local/share/rj/kiosk/static
+languages = en pl ar bn ur so tr ro pt es
+allow_drafts = yes
+easy_read = yes
+service_number = +447700900000
+service_number_display = 07700 900000
+printer = device:/dev/usb/lp0
+paper_width = 384
+idle_warning_seconds = 90
+idle_grace_seconds = 30
+"""
+
+SMSD = """[smsd]
+listen = 127.0.0.1
+port = 8444
+tls_cert = /etc/rj/tls.crt
+tls_key = /etc/rj/tls.key
+device_bundle = /var/lib/rj-sms/device.bundle
+database = /var/lib/rj-sms/smsd.db
+database_key = /var/lib/rj-sms/smsd.key
+secrets = /etc/rj/secrets
+content = /usr/local/share/rj/content
+language = en
+country_code = 44
+consent_words = JOIN OK
+exit_word = EXIT
+user = nobody
+workers = 8
+read_timeout_ms = 5000
+sender_max_per_hour = 40
+idle_timeout_hours = 24 ; a day
+link_keep_days = 90   # the default
+
+[twilio]
+enabled = true
+public_url = https://sms.example.org/sms/twilio
+
+[kannel]
+enabled = yes
+allow = 127.0.0.1 ::1, 10.0.0.0/8
+
+[json]
+enabled = on
+max_skew_seconds = 300
+"""
+
+HUBD = """[hubd]
+listen = 0.0.0.0
+port = 8443
+tls_cert = /etc/rj-hub/tls.crt
+tls_key = /etc/rj-hub/tls.key
+sign_key = /etc/rj-hub/hub.sign.key
+inbox = /var/lib/rj-hub/inbox.db
+inbox_key = /etc/rj-hub/inbox.key
+keep_days = 7
+user = rjhub
+max_connections = 256
+max_per_address = 32
+"""
+
+
+def conf():
+    for t in ("conf", "smsd_conf", "hubd_conf"):
+        put(t, "kioskd", KIOSKD)
+        put(t, "smsd", SMSD)
+        put(t, "hubd", HUBD)
+        put(t, "comments", "; a comment\n# another\n[s]\nname = value # not part of it\nx=1;2\ny = a\t;c\n")
+        put(t, "continuation", "[hubd]\nsign_key = /a\n  continued\nport=99999\n[unterminated\nkey\n")
+        put(t, "bom-crlf", "\ufeff[smsd]\r\nlisten = ::1\r\nport = 0\r\n")
+        put(t, "long-value", "[kioskd]\nvenue_name = " + "v" * 1100 + "\n")
+    put("smsd_conf", "bad-url", SMSD.replace("https://sms.example.org/sms/twilio", "https://a b"))
+    put("smsd_conf", "allow-17", SMSD.replace("127.0.0.1 ::1, 10.0.0.0/8", " ".join(["10.0.0.%d" % i for i in range(17)])))
+    put("smsd_conf", "no-provider", SMSD.replace("true", "false").replace("yes", "no").replace("on\n", "off\n"))
+    put("conf", "kioskd-bad", KIOSKD.replace("127.0.0.1", "0.0.0.0").replace("384", "383").replace("CAM-LIB-01", "cam lib"))
+
+
+for f in sys.argv[1:] or ["envelope", "twilio", "kannel", "jsonhook", "conf"]:
     globals()[f]()
