@@ -34,7 +34,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 # name: the target's source is fuzz/fuzz_$(name).c, seeds fuzz/corpus/$(name),
 # and a dictionary fuzz/$(name).dict when there is one.
 FUZZ_TARGETS := http kiosk_form envelope refcode twilio kannel jsonhook \
-	conf smsd_conf hubd_conf
+	conf smsd_conf hubd_conf secrets tmpl
 
 # Longest input per target (-max_len): a little over each parser's limit,
 # so the refusal of an input one byte too long is reached too.

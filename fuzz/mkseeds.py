@@ -186,5 +186,33 @@ def conf():
     put("conf", "kioskd-bad", KIOSKD.replace("127.0.0.1", "0.0.0.0").replace("384", "383").replace("CAM-LIB-01", "cam lib"))
 
 
-for f in sys.argv[1:] or ["envelope", "twilio", "kannel", "jsonhook", "conf"]:
+def secrets():
+    good = ("# smsd secrets\n"
+            "twilio_auth_token = 0123456789abcdef0123456789abcdef\n"
+            "kannel_token = 9c1d77aa\n"
+            "json_secret =   5f0e spaces inside  \n"
+            "state_key = " + "0f" * 32 + "\n")
+    put("secrets", "good", good)
+    put("secrets", "duplicate", good + "kannel_token = again\n")
+    put("secrets", "bad-name", "Twilio-Token = x\n")
+    put("secrets", "short-key", "state_key = abcd\n")
+    put("secrets", "no-equals", "state_key\n\n=\n")
+    put("secrets", "crlf-no-final-newline", "a = b\r\nstate_key = " + "AB" * 32)
+
+
+def tmpl():
+    tdir = os.path.join(os.path.dirname(ROOT), "..", "kiosk", "templates")
+    for f in sorted(os.listdir(tdir)):
+        if f.endswith(".html"):
+            with open(os.path.join(tdir, f), "rb") as fh:
+                put("tmpl", f[:-5], fh.read())
+    put("tmpl", "three-files", "<main>{{>b}}{{#flag}}{{>c}}{{/flag}}</main>\0"
+        "<p>{{t:title}} {{v:who}} {{h:frag}}</p>\0"
+        "{{^none}}<a href=\"/x?{{v:q}}\" aria-label=\"{{t:label}}\">{{t:go}}</a>{{/none}}")
+    put("tmpl", "include-loop", "<div>{{>b}}</div>\0<div>{{>a}}{{>a}}</div>")
+    put("tmpl", "unclosed", "<p>{{#open}}{{t:x}}</p>")
+    put("tmpl", "words", "<p>Hello</p><img alt=\"words\">")
+
+
+for f in sys.argv[1:] or ["secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
     globals()[f]()
