@@ -34,7 +34,8 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 # name: the target's source is fuzz/fuzz_$(name).c, seeds fuzz/corpus/$(name),
 # and a dictionary fuzz/$(name).dict when there is one.
 FUZZ_TARGETS := http kiosk_form envelope refcode twilio kannel jsonhook \
-	conf smsd_conf hubd_conf secrets tmpl
+	conf smsd_conf hubd_conf secrets tmpl content dialog keys \
+	bundle receipt
 
 # Longest input per target (-max_len): a little over each parser's limit,
 # so the refusal of an input one byte too long is reached too.
@@ -50,7 +51,7 @@ MAXLEN_smsd_conf := 2048
 MAXLEN_hubd_conf := 2048
 MAXLEN_kconf := 2048
 MAXLEN_secrets := 2048
-MAXLEN_content := 8192
+MAXLEN_content := 20000
 MAXLEN_tmpl := 8192
 MAXLEN_keys := 300
 MAXLEN_bundle := 8192

@@ -214,5 +214,70 @@ def tmpl():
     put("tmpl", "words", "<p>Hello</p><img alt=\"words\">")
 
 
-for f in sys.argv[1:] or ["secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
+def content():
+    """First byte: which file fuzz_content writes the rest to."""
+    src = os.path.join(os.path.dirname(ROOT), "..", "content")
+    for name, which, path in (("kiosk-en", 0, "en/kiosk.json"), ("languages", 1, "languages.json"),
+                              ("support", 2, "support.json"), ("service", 3, "service.json")):
+        with open(os.path.join(src, path), "rb") as fh:
+            put("content", name, bytes([which]) + fh.read())
+    meta = '{"_meta":{"language":"en","version":1,"draft":false},'
+    put("content", "small-table", b"\0" + (meta + '"a":"x {code} {nope} {","b_c":"{x}{x}"}').encode())
+    put("content", "meta-wrong-lang", b"\0" + b'{"_meta":{"language":"pl","version":1,"draft":true},"a":"x"}')
+    put("content", "bad-key", b"\0" + (meta + '"A-b":"x","c":1}').encode())
+
+
+def keys():
+    """Mode byte, type byte, then a key file (mode 0) or key material."""
+    lens = {1: 64, 2: 32, 3: 32, 4: 32, 5: 32}
+    for t, n in lens.items():
+        hdr = b"RJK1" + bytes([t, 0, 0, 0]) + struct.pack(">H", n)
+        put("keys", "file-type%d" % t, bytes([0, t - 1]) + hdr + bytes(range(n)))
+    put("keys", "file-short", b"\0\0RJK1\x01\x00\x00\x00\x00\x40" + b"k" * 10)
+    put("keys", "file-wrong-type", b"\0\x01RJK1\x01\x00\x00\x00\x00\x40" + b"k" * 64)
+    put("keys", "file-protected-needs-pass", b"\0\x02RJK1\x03\x01\x00\x00\x00\x20" + b"s" * 16 +
+        struct.pack(">QQ", 1, 8192) + b"n" * 24 + b"c" * 48)
+    put("keys", "file-protected-huge-kdf", b"\0\x02RJK1\x03\x01\x00\x00\x00\x20" + b"s" * 16 +
+        struct.pack(">QQ", 1 << 40, 1 << 40) + b"n" * 24 + b"c" * 48)
+    put("keys", "save-plain", b"\x01\x00" + bytes(range(64)))
+    put("keys", "save-protected", b"\x03\x02" + bytes(range(32)))
+    put("keys", "save-protected-flip", b"\x07\x02" + bytes(range(32)) + b"\x05\x80")
+    put("keys", "save-public-flip", b"\x05\x01" + bytes(range(32)) + b"\x0c\x01")
+
+
+def bundle():
+    import base64
+    import json
+    b64 = lambda n, c: base64.b64encode(bytes([c]) * n).decode()
+    good = {"version": 1, "device_name": "kiosk-camden-1", "device_id": "00112233445566778899aabbccddeeff",
+            "device_sign_sk": b64(64, 1), "hub_url": "https://hub.example.org:8443",
+            "hub_box_pk": b64(32, 2), "hub_sign_pk": b64(32, 3),
+            "hub_tls_pin": "sha256//" + b64(32, 4),
+            "hub_tls_cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}
+    put("bundle", "good", json.dumps(good, indent=2, sort_keys=True))
+    for i, (k, v) in enumerate((("version", 2), ("device_name", "-bad"), ("device_id", "0011"), ("hub_box_pk", b64(31, 2)),
+                 ("hub_url", "http://hub"), ("hub_tls_pin", "sha1//x"), ("device_name", "a\u0000b"),
+                 ("hub_sign_pk", 5))):
+        bad = dict(good)
+        bad[k] = v
+        put("bundle", "bad-%d-%s" % (i, k.replace("_", "-")), json.dumps(bad, sort_keys=True))
+    put("bundle", "duplicate-key", '{"version":1,"version":1}')
+    put("bundle", "not-object", "[1]")
+
+
+def receipt():
+    """Mode byte (bit 0: the harness signs, bit 1: and names the right
+    envelope), then the hub's JSON answer."""
+    good = '{"envelope_id":"deadbeef010203000000000000000000","received_at":%d,"receipt":"%s"}'
+    put("receipt", "signed", b"\x03" + (good % (NOW, "A" * 88)).encode())
+    put("receipt", "signed-other-id", b"\x01" + (good % (NOW, "A" * 88)).encode())
+    put("receipt", "signed-negative-time", b"\x03" + (good % (-1, "")).encode())
+    put("receipt", "unsigned", b"\x00" + (good % (NOW, "A" * 88)).encode())
+    put("receipt", "bad-base64", b"\x00" + (good % (NOW, "!!")).encode())
+    put("receipt", "error", b"\x00" + b'{"error":"device_revoked"}')
+    put("receipt", "error-odd-code", b"\x00" + b'{"error":"Bad\\u0000Code <x>"}')
+    put("receipt", "time-as-string", b"\x03" + b'{"envelope_id":"x","received_at":"1"}')
+
+
+for f in sys.argv[1:] or ["receipt", "keys", "bundle", "content", "secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
     globals()[f]()

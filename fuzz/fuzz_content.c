@@ -1,0 +1,134 @@
+/*
+ * libFuzzer target for content loading (util/content): the first input
+ * byte chooses the file the rest becomes in a private content root:
+ *   0: a string table, en/kiosk.json (content_load), then every text
+ *      looked up, expanded (content_expand, with some placeholders given
+ *      and some not) and checked against the shipped English sms.json
+ *      and against itself (content_check_keys);
+ *   1: languages.json (content_langs_load and content_langs_find);
+ *   2: support.json (content_support_load and content_support_find);
+ *   3: service.json (content_service_load).
+ * Every string a loader fills stays NUL-terminated within its field.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "fuzz/fuzz_check.h"
+#include "util/content.h"
+#include "util/log.h"
+
+#define TERMINATED(f) CHECK(memchr((f), '\0', sizeof(f)) != NULL)
+
+static struct content ref, c;
+static struct content_langs langs;
+static struct content_support sup;
+static struct content_service svc;
+static char out[CONTENT_TEXT_MAX];
+
+static void
+table(const char *root)
+{
+	static const struct content_var vars[] = {{"code", "Q5YJ-0511-6SPQ-H"},
+	    {"number", "07700 900000"}, {"days", "5"}, {"name", NULL},
+	    {"x", "{x}"}};
+	const char *key;
+	json_t *v;
+
+	if (content_load(&c, root, "en", "kiosk") != 0) {
+		CHECK(c.table == NULL);
+		return;
+	}
+	CHECK(strcmp(c.lang, "en") == 0 && c.version >= 1);
+	CHECK(content_get(&c, "_meta") == NULL);
+	json_object_foreach(c.table, key, v)
+	{
+		const char *t = content_get(&c, key);
+
+		if (key[0] == '_')
+			continue;
+		CHECK(t != NULL);
+		if (content_expand(t, vars, sizeof(vars) / sizeof(vars[0]), out,
+			sizeof(out)) == 0)
+			CHECK(strlen(out) < sizeof(out));
+		else
+			CHECK(out[0] == '\0');
+		/* A small buffer must fail cleanly, never overflow. */
+		if (content_expand(t, vars, 2, out, 8) == 0)
+			CHECK(strlen(out) < 8);
+	}
+	(void)content_check_keys(&ref, &c);
+	CHECK(content_check_keys(&c, &c) == 0);
+	content_free(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const files[] = {
+	    "en/kiosk.json", "languages.json", "support.json", "service.json"};
+	static char root[256];
+	char path[512];
+	uint8_t which;
+
+	if (root[0] == '\0') {
+		log_quiet(1);
+		CHECK(content_load(&ref, "content", "en", "sms") == 0);
+		CHECK((size_t)snprintf(root, sizeof(root), "%s/content",
+			  fuzz_dir_get()) < sizeof(root));
+		CHECK(mkdir(root, 0700) == 0);
+		CHECK((size_t)snprintf(path, sizeof(path), "%s/en", root) <
+		      sizeof(path));
+		CHECK(mkdir(path, 0700) == 0);
+	}
+	if (size == 0)
+		return 0;
+	which = data[0] % 4;
+	CHECK((size_t)snprintf(path, sizeof(path), "content/%s", files[which]) <
+	      sizeof(path));
+	{
+		char full[512];
+
+		fuzz_write(full, sizeof(full), path, data + 1, size - 1, 0600);
+	}
+	switch (which) {
+	case 0:
+		table(root);
+		break;
+	case 1:
+		if (content_langs_load(&langs, root) != 0)
+			break;
+		CHECK(langs.n <= CONTENT_LANGS_MAX);
+		for (size_t i = 0; i < langs.n; i++) {
+			TERMINATED(langs.lang[i].code);
+			TERMINATED(langs.lang[i].native);
+			TERMINATED(langs.lang[i].font);
+			CHECK(content_langs_find(&langs, langs.lang[i].code) !=
+			      NULL);
+		}
+		break;
+	case 2:
+		if (content_support_load(&sup, root) != 0)
+			break;
+		CHECK(sup.n <= CONTENT_CONTACTS_MAX);
+		for (size_t i = 0; i < sup.n; i++) {
+			TERMINATED(sup.contact[i].id);
+			TERMINATED(sup.contact[i].phone);
+			TERMINATED(sup.contact[i].web);
+			CHECK(content_support_find(&sup, sup.contact[i].id) !=
+			      NULL);
+		}
+		break;
+	default:
+		if (content_service_load(&svc, root) != 0)
+			break;
+		TERMINATED(svc.kw_referral);
+		TERMINATED(svc.kw_info);
+		TERMINATED(svc.kw_stop);
+		break;
+	}
+	return 0;
+}
