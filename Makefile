@@ -51,7 +51,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 
-.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install
+.PHONY: all build deps test asan demo bench fuzz fuzz-smoke clean fmt fmt-check install
 # Keep test and tool objects: they are not throw-away intermediates.
 .SECONDARY:
 
@@ -84,6 +84,9 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk fuzz-smoke
 
 # Programs to PREFIX/bin, content to PREFIX/share/rj/content, the kiosk's
 # templates, static files and run-kiosk.sh to PREFIX/share/rj/kiosk, docs

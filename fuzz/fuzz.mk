@@ -16,7 +16,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 60
 # Per target in fuzz-smoke, after its seeds.
-FUZZ_SMOKE_TIME ?= 3
+FUZZ_SMOKE_TIME ?= 1
 FUZZ_LIB := $(FUZZ_BUILD)/lib/librj.a
 
 PKGS := libsodium sqlcipher libqrencode libcurl jansson inih pangocairo \

@@ -61,6 +61,17 @@ fuzz_sms_header(void *ctx, const char *name)
 	return found;
 }
 
+/* How many headers of that name the input has. */
+static inline size_t
+fuzz_sms_count(const struct fuzz_sms_req *r, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += strcasecmp(r->name[i], name) == 0;
+	return n;
+}
+
 /* Add a header if the input has none of that name; 0 if added. */
 static inline int
 fuzz_sms_add(struct fuzz_sms_req *r, const char *name, const char *value)

@@ -1,11 +1,15 @@
 #!/bin/bash
 # The long runs recorded in docs/fuzzing.md: each named target (default:
-# all) to RUNS executions (default 10 million), JOBS at a time, under
-# nice -n 19, from its committed seeds and build-fuzz/corpus/NAME.
-# Logs (with libFuzzer's final stats) go to build-fuzz/long/NAME.log.
-#   bash fuzz/long-run.sh [NAME...]
+# all) to RUNS executions (default 10 million) or TIME seconds (default:
+# no limit), JOBS at a time, under nice -n 19, from its committed seeds
+# and build-fuzz/corpus/NAME (so a later round goes on where the last
+# stopped). Each run's log, with libFuzzer's final stats, is
+# build-fuzz/long/NAME.N.log; crashes go to build-fuzz/long/.
+# fuzz/long-summary.sh adds the rounds up into the table.
+#   [RUNS=n] [TIME=s] [JOBS=n] bash fuzz/long-run.sh [NAME...]
 set -u
 RUNS=${RUNS:-10000000}
+TIME=${TIME:-0}
 JOBS=${JOBS:-2}
 cd "$(dirname "$0")/.." || exit 1
 targets=${*:-$(make --no-print-directory -s -f fuzz/fuzz.mk fuzz-list)}
@@ -19,12 +23,16 @@ one() {
 	dict=""
 	[ -f "fuzz/$t.dict" ] && dict="-dict=fuzz/$t.dict"
 	mkdir -p "build-fuzz/corpus/$t"
+	n=1
+	while [ -e "build-fuzz/long/$t.$n.log" ]; do n=$((n + 1)); done
+	log="build-fuzz/long/$t.$n.log"
 	start=$(date +%s)
-	nice -n 19 "build-fuzz/fuzz_$t" -runs="$RUNS" -max_len="$maxlen" \
-		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 $dict -print_final_stats=1 \
+	nice -n 19 "build-fuzz/fuzz_$t" -runs="$RUNS" -max_total_time="$TIME" \
+		-max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 \
+		-close_fd_mask=2 $dict -print_final_stats=1 \
 		-artifact_prefix=build-fuzz/long/ "build-fuzz/corpus/$t" \
-		"fuzz/corpus/$t" >"build-fuzz/long/$t.log" 2>&1
-	echo "rc=$? seconds=$(($(date +%s) - start))" >>"build-fuzz/long/$t.log"
+		"fuzz/corpus/$t" >"$log" 2>&1
+	echo "rc=$? seconds=$(($(date +%s) - start))" >>"$log"
 }
 running=0
 for t in $targets; do

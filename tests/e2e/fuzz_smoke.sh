@@ -1,0 +1,25 @@
+#!/bin/sh
+# Every libFuzzer target (fuzz/fuzz.mk, docs/fuzzing.md) built with ASan
+# and UBSan, then run over its committed seeds and for a moment more:
+# a crash, leak, time-out or sanitizer report in any parser fails here,
+# and so does a target that no longer builds. The long runs are
+# `make fuzz` and fuzz/long-run.sh.
+. "$(dirname "$0")/lib.sh"
+
+cd "$ROOT" || exit 1
+if ! command -v clang >/dev/null 2>&1; then
+	not_ok "clang is installed (scripts/deps.sh)"
+	exit 1
+fi
+# Two jobs: the library build and the runs are independent of each
+# other, and the machine has two cores.
+if make --no-print-directory -j2 -f fuzz/fuzz.mk fuzz-build \
+	>"$T/build.log" 2>&1; then
+	ok "fuzz targets build ($(make -s -f fuzz/fuzz.mk fuzz-list | wc -w) targets)"
+else
+	not_ok "fuzz targets build (log follows)"
+	grep -v '^  CC' "$T/build.log" | tail -n 40
+	exit 1
+fi
+make --no-print-directory -s -j2 -f fuzz/fuzz.mk fuzz-smoke 2>&1 |
+	grep -v '^make'
