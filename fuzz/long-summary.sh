@@ -3,12 +3,14 @@
 # target, the executions and seconds of every round added up, the
 # coverage (cov, ft) of the last round, the corpus kept in
 # build-fuzz/corpus/NAME, and the rounds that ended in a crash.
+#   [LONG_DIR=d] sh fuzz/long-summary.sh
 cd "$(dirname "$0")/.." || exit 1
+LONG_DIR=${LONG_DIR:-build-fuzz/long}
 echo "| target | executions | time (s) | exec/s | corpus (files) | cov | ft | crashes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for t in $(make --no-print-directory -s -f fuzz/fuzz.mk fuzz-list); do
 	runs=0 secs=0 crashes=0 cov="" ft=""
-	for log in build-fuzz/long/"$t".*.log; do
+	for log in "$LONG_DIR/$t".*.log; do
 		[ -f "$log" ] || continue
 		r=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		s=$(sed -n 's/^rc=[0-9]* seconds=//p' "$log")

@@ -23,3 +23,15 @@ else
 fi
 make --no-print-directory -s -j2 -f fuzz/fuzz.mk fuzz-smoke 2>&1 |
 	grep -v '^make'
+
+# The long-run script and its table (docs/fuzzing.md), on a small scale
+# and in a directory of their own.
+if LONG_DIR="$T/long" RUNS=3000 JOBS=1 bash fuzz/long-run.sh refcode \
+	>"$T/long-run.log" 2>&1 &&
+	LONG_DIR="$T/long" sh fuzz/long-summary.sh >"$T/table.md" &&
+	grep -q '^| refcode | 3000 | [0-9]* | .* | 0 |$' "$T/table.md"; then
+	ok "fuzz/long-run.sh runs a target and long-summary.sh counts it"
+else
+	not_ok "fuzz/long-run.sh and long-summary.sh (output follows)"
+	tail -n 20 "$T/long-run.log" "$T/table.md"
+fi
