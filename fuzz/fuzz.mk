@@ -35,7 +35,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 # and a dictionary fuzz/$(name).dict when there is one.
 FUZZ_TARGETS := http kiosk_form envelope refcode twilio kannel jsonhook \
 	conf smsd_conf hubd_conf secrets tmpl content dialog keys \
-	bundle receipt
+	bundle receipt payload
 
 # Longest input per target (-max_len): a little over each parser's limit,
 # so the refusal of an input one byte too long is reached too.
@@ -57,11 +57,15 @@ MAXLEN_keys := 300
 MAXLEN_bundle := 8192
 MAXLEN_receipt := 1024
 MAXLEN_dialog := 512
+MAXLEN_payload := 4096
 
 # The daemons' config targets include their program's main file; the
 # program's other files are linked as they are.
 EXTRA_smsd_conf := $(filter-out sms/smsd_main.c,$(wildcard sms/smsd_*.c))
 EXTRA_hubd_conf := $(filter-out hub/hubd_main.c,$(wildcard hub/hubd_*.c))
+EXTRA_payload := $(filter-out hub/hubctl_ingest.c,$(wildcard hub/hubctl_*.c))
+# hubctl's main is one of those files: renamed out of libFuzzer's way.
+DEFS_payload := -Dmain=hubctl_main_unused
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -90,7 +94,7 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $$(EXTRA_$$*) \
 	$(FUZZ_LIB)
 	@mkdir -p $(FUZZ_BUILD)
 	@echo "  FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(EXTRA_$*) \
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS_$*) $(PKG_CFLAGS) -o $@ $< $(EXTRA_$*) \
 		$(FUZZ_LIB) $(FUZZ_LIBS)
 
 fuzz_dict = $(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict)

@@ -279,5 +279,32 @@ def receipt():
     put("receipt", "time-as-string", b"\x03" + b'{"envelope_id":"x","received_at":"1"}')
 
 
-for f in sys.argv[1:] or ["receipt", "keys", "bundle", "content", "secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
+def payload():
+    """First byte: the envelope's kind (0 referral, 1 withdrawal, 2
+    follow-up); then the payload JSON as kioskd and smsd seal it."""
+    import json
+    kiosk = {"schema": 1, "kind": "referral", "ref": "Q5YJ-0511-6SPQ-H", "channel": "kiosk",
+             "venue": "CAM-LIB-01", "language": "pl", "easy_read": False,
+             "consent": {"wording_version": 3, "wording_sha256": "ab" * 32, "given_at": "2026-12-03T15:16:40Z"},
+             "contact": {"method": "phone", "phone": "+447700900123", "name": "Zofia"},
+             "eligibility": {"offence_in_london": True, "lives_in_london": False, "offence_place": "yes"},
+             "details": {"crime": "burglary", "stage": "not-reported", "what": "free text"},
+             "access_needs": ["interpreter"], "risk_assessment": True,
+             "created_at": "2026-12-03T15:16:40Z", "borough": "Camden"}
+    put("payload", "kiosk-referral", b"\0" + json.dumps(kiosk, sort_keys=True).encode())
+    sms = {"schema": 1, "kind": "referral", "ref": "39KV-KBAS-CB64-B", "channel": "sms", "language": "en",
+           "consent": {"wording_version": 1, "wording_sha256": "cd" * 32, "given_at": "2026-12-03T15:16:40Z"},
+           "contact": {"method": "call", "phone": "+447700900123", "time": "morning", "name": None, "voicemail_ok": False},
+           "eligibility": {"offence_in_london": True, "lives_in_london": True}, "at": "2026-12-03T15:16:40Z"}
+    put("payload", "sms-referral", b"\0" + json.dumps(sms).encode())
+    put("payload", "withdrawal", b"\1" + json.dumps({"schema": 1, "kind": "withdrawal", "ref": "S055-280N-90RP-D",
+                                                       "channel": "sms", "at": "2026-12-03T15:16:40Z"}).encode())
+    put("payload", "followup", b"\2" + json.dumps({"schema": 1, "kind": "followup", "ref": "s055 280n 90rp d",
+                                                     "channel": "sms", "contact": {"phone": "+447700900123"}}).encode())
+    put("payload", "kind-mismatch", b"\1" + json.dumps(kiosk).encode())
+    bad = dict(kiosk, borough="<script>", venue="a b", channel="Kiosk-1", language=None)
+    put("payload", "odd-fields", b"\0" + json.dumps(bad).encode())
+
+
+for f in sys.argv[1:] or ["payload", "receipt", "keys", "bundle", "content", "secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
     globals()[f]()
