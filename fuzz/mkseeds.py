@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the text-format targets into fuzz/corpus/.
-Run from the top of the tree: python3 fuzz/mkseeds.py (the files are
-committed; run it again after changing a seed here)."""
+"""Writes the seed corpora of every fuzz target except http and
+kiosk_form (written by hand) into fuzz/corpus/NAME, or into
+$FUZZ_SEEDS_OUT/NAME:
+    python3 fuzz/mkseeds.py [NAME...]
+The files are committed; tests/e2e/fuzz_smoke.sh checks that they are
+what this script writes."""
 import os
 import struct
 import sys
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+TREE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.environ.get("FUZZ_SEEDS_OUT") or os.path.join(TREE, "fuzz", "corpus")
 NOW = 1764775000
 
 
@@ -76,6 +80,25 @@ def jsonhook():
     put("jsonhook", "own-signature", req(JS + [("X-Signature", "ab" * 32)], body))
     put("jsonhook", "not-object", req(JS, '["from"]'))
     put("jsonhook", "wrong-types", req(JS, '{"from":447700900123,"text":null,"id":1,"timestamp":"%d"}' % NOW))
+
+
+def refcode():
+    for name, text in (("valid", "Q5YJ-0511-6SPQ-H"), ("typed-lower-oil", "q5yj o5il 6spq h"),
+                       ("no-dashes", "Q5YJ05116SPQH"), ("wrong-check", "Q5YJ-0511-6SPQ-J"),
+                       ("short", "Q5YJ-0511-6SPQ"), ("long", "Q5YJ-0511-6SPQ-HH"),
+                       ("crockford-u", "Q5YJ-0511-6SPQ-U"), ("spaces-tabs", "  39KV\tKBAS-CB64 -B  "),
+                       ("over-limit", "S055-280N-90RP-D" + "0" * 48)):
+        put("refcode", name, text)
+
+
+def dialog():
+    for name, text in (("stop", "STOP"), ("stop-code", "stop Q5YJ-0511-6SPQ-H"),
+                       ("stop-code-bad", "STOP q5yj 05il 6spq j"), ("ref", "REF Q5YJ-0511-6SPQ-H"),
+                       ("ref-punct", "ref: q5yj0511-6spqh!"), ("hello", "Hello"), ("consent", "yes please"),
+                       ("contact", "call morning"), ("text-only", "text only"),
+                       ("name-utf8", "  Zofia W\u00f3jcik-\u017b \t\r\n"), ("exit", "EXIT"),
+                       ("punctuation", "...!!!"), ("controls", "ok\x01\x7f")):
+        put("dialog", name, text)
 
 
 def envelope():
@@ -201,7 +224,7 @@ def secrets():
 
 
 def tmpl():
-    tdir = os.path.join(os.path.dirname(ROOT), "..", "kiosk", "templates")
+    tdir = os.path.join(TREE, "kiosk", "templates")
     for f in sorted(os.listdir(tdir)):
         if f.endswith(".html"):
             with open(os.path.join(tdir, f), "rb") as fh:
@@ -216,7 +239,7 @@ def tmpl():
 
 def content():
     """First byte: which file fuzz_content writes the rest to."""
-    src = os.path.join(os.path.dirname(ROOT), "..", "content")
+    src = os.path.join(TREE, "content")
     for name, which, path in (("kiosk-en", 0, "en/kiosk.json"), ("languages", 1, "languages.json"),
                               ("support", 2, "support.json"), ("service", 3, "service.json")):
         with open(os.path.join(src, path), "rb") as fh:
@@ -306,5 +329,5 @@ def payload():
     put("payload", "odd-fields", b"\0" + json.dumps(bad).encode())
 
 
-for f in sys.argv[1:] or ["payload", "receipt", "keys", "bundle", "content", "secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
+for f in sys.argv[1:] or ["refcode", "dialog", "payload", "receipt", "keys", "bundle", "content", "secrets", "tmpl", "envelope", "twilio", "kannel", "jsonhook", "conf"]:
     globals()[f]()

@@ -35,3 +35,17 @@ else
 	not_ok "fuzz/long-run.sh and long-summary.sh (output follows)"
 	tail -n 20 "$T/long-run.log" "$T/table.md"
 fi
+
+# The committed seeds are what fuzz/mkseeds.py writes.
+if FUZZ_SEEDS_OUT="$T/seeds" python3 fuzz/mkseeds.py >"$T/seeds.log" 2>&1; then
+	stale=""
+	for d in "$T"/seeds/*; do
+		diff -r "$d" "fuzz/corpus/$(basename "$d")" >/dev/null 2>&1 ||
+			stale="$stale $(basename "$d")"
+	done
+	check "the committed seeds are what fuzz/mkseeds.py writes${stale:+ (differ:$stale)}" \
+		test -z "$stale"
+else
+	not_ok "fuzz/mkseeds.py runs (output follows)"
+	tail -n 20 "$T/seeds.log"
+fi
