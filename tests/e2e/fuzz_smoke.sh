@@ -49,3 +49,7 @@ else
 	not_ok "fuzz/mkseeds.py runs (output follows)"
 	tail -n 20 "$T/seeds.log"
 fi
+
+# One target through the rule `make fuzz` runs for each.
+check "make -f fuzz/fuzz.mk fuzz-refcode FUZZ_TIME=1 runs" sh -c \
+	"make --no-print-directory -f fuzz/fuzz.mk fuzz-refcode FUZZ_TIME=1 >'$T/one.log' 2>&1 && grep -q 'stat::number_of_executed_units' '$T/one.log'"
