@@ -7,7 +7,10 @@
  *      and against itself (content_check_keys);
  *   1: languages.json (content_langs_load and content_langs_find);
  *   2: support.json (content_support_load and content_support_find);
- *   3: service.json (content_service_load).
+ *   3: service.json (content_service_load);
+ *   4: spokes.json, the hub's borough-to-spoke table (hub/routing);
+ *   5: bank-holidays.json, the hub's working days (hub/workdays), and
+ *      the rest as a date (workdays_parse).
  * Every string a loader fills stays NUL-terminated within its field.
  */
 #include <stdint.h>
@@ -16,6 +19,8 @@
 #include <jansson.h>
 
 #include "fuzz/fuzz_check.h"
+#include "hub/routing.h"
+#include "hub/workdays.h"
 #include "util/content.h"
 #include "util/log.h"
 
@@ -25,6 +30,8 @@ static struct content ref, c;
 static struct content_langs langs;
 static struct content_support sup;
 static struct content_service svc;
+static struct routing routing;
+static struct workdays wd;
 static char out[CONTENT_TEXT_MAX];
 
 static void
@@ -68,8 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const files[] = {
-	    "en/kiosk.json", "languages.json", "support.json", "service.json"};
+	static const char *const files[] = {"en/kiosk.json", "languages.json",
+	    "support.json", "service.json", "spokes.json",
+	    "bank-holidays.json"};
+	char date[32];
+	int32_t day;
+	const char *spoke;
 	static char root[256];
 	char path[512];
 	uint8_t which;
@@ -86,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size == 0)
 		return 0;
-	which = data[0] % 4;
+	which = data[0] % 6;
 	CHECK((size_t)snprintf(path, sizeof(path), "content/%s", files[which]) <
 	      sizeof(path));
 	{
@@ -122,12 +133,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      NULL);
 		}
 		break;
-	default:
+	case 3:
 		if (content_service_load(&svc, root) != 0)
 			break;
 		TERMINATED(svc.kw_referral);
 		TERMINATED(svc.kw_info);
 		TERMINATED(svc.kw_stop);
+		break;
+	case 4:
+		CHECK((size_t)snprintf(path, sizeof(path), "%s/spokes.json",
+			  root) < sizeof(path));
+		if (routing_load(&routing, path) != 0)
+			break;
+		CHECK(routing.n <= ROUTING_MAX_BOROUGHS);
+		for (size_t i = 0; i < routing.n; i++) {
+			TERMINATED(routing.entries[i].borough);
+			TERMINATED(routing.entries[i].spoke);
+			spoke = routing_spoke_for(
+			    &routing, routing.entries[i].borough);
+			CHECK(spoke != NULL &&
+			      routing_spoke_known(&routing, spoke));
+		}
+		CHECK(routing_spoke_for(&routing, NULL) != NULL);
+		break;
+	default:
+		CHECK((size_t)snprintf(path, sizeof(path),
+			  "%s/bank-holidays.json", root) < sizeof(path));
+		(void)workdays_load(&wd, path);
+		/* The same bytes as a date typed on the command line. */
+		if (size - 1 < sizeof(date)) {
+			memcpy(date, data + 1, size - 1);
+			date[size - 1] = '\0';
+			if (workdays_parse(date, &day) == 0)
+				CHECK(workdays_weekday(day) >= 0 &&
+				      workdays_weekday(day) <= 6);
+		}
 		break;
 	}
 	return 0;

@@ -241,13 +241,16 @@ def content():
     """First byte: which file fuzz_content writes the rest to."""
     src = os.path.join(TREE, "content")
     for name, which, path in (("kiosk-en", 0, "en/kiosk.json"), ("languages", 1, "languages.json"),
-                              ("support", 2, "support.json"), ("service", 3, "service.json")):
+                              ("support", 2, "support.json"), ("service", 3, "service.json"),
+                              ("spokes", 4, "spokes.json"), ("bank-holidays", 5, "bank-holidays.json")):
         with open(os.path.join(src, path), "rb") as fh:
             put("content", name, bytes([which]) + fh.read())
     meta = '{"_meta":{"language":"en","version":1,"draft":false},'
     put("content", "small-table", b"\0" + (meta + '"a":"x {code} {nope} {","b_c":"{x}{x}"}').encode())
     put("content", "meta-wrong-lang", b"\0" + b'{"_meta":{"language":"pl","version":1,"draft":true},"a":"x"}')
     put("content", "bad-key", b"\0" + (meta + '"A-b":"x","c":1}').encode())
+    put("content", "date", b"\5" + b"2026-12-25")
+    put("content", "date-feb-30", b"\5" + b"2024-02-30")
 
 
 def keys():
