@@ -56,8 +56,8 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 BENCH_LIBS := -lssl -lcrypto
 
 
-.PHONY: all build deps test asan demo bench fuzz clean fmt fmt-check install \
-	uninstall man progs
+.PHONY: all build deps test asan demo bench fuzz fuzz-smoke clean fmt fmt-check \
+	install uninstall man progs
 # Keep test and tool objects: they are not throw-away intermediates.
 .SECONDARY:
 
@@ -91,6 +91,9 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory -f fuzz/fuzz.mk fuzz-smoke
 
 # make install: FHS paths under PREFIX (/usr/local, or /usr for the
 # packages), DESTDIR for staging. It installs what is built and never runs

@@ -781,7 +781,9 @@ http_pct_decode(const char *in, size_t len, int plus_space, char *out,
 int
 http_form_parse(struct http_form *form, const char *in, size_t len)
 {
-	const char *seg, *end, *eq, *stop = in + len;
+	/* No arithmetic on in when it is empty: (NULL, 0) is an empty form
+	 * (found by fuzz_twilio). */
+	const char *seg, *end, *eq, *stop = len > 0 ? in + len : in;
 	size_t used = 0, slen, nlen, n;
 	struct http_pair *pair;
 	int rc = -1;
