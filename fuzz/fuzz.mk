@@ -61,7 +61,7 @@ MAXLEN_payload := 4096
 
 # The daemons' config targets include their program's main file; the
 # program's other files are linked as they are.
-EXTRA_smsd_conf := $(filter-out sms/smsd_main.c,$(wildcard sms/smsd_*.c))
+EXTRA_smsd_conf := $(filter-out sms/smsd_main.c sms/smsd_conf.c,$(wildcard sms/smsd_*.c))
 EXTRA_hubd_conf := $(filter-out hub/hubd_main.c,$(wildcard hub/hubd_*.c))
 EXTRA_payload := $(filter-out hub/hubctl_ingest.c,$(wildcard hub/hubctl_*.c))
 # hubctl's main is one of those files: renamed out of libFuzzer's way.

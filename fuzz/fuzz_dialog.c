@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the SMS conversation's handling of what a person
- * texts (sms/dialog.c, included here for its static text functions): the
+ * texts (the text functions of sms/dialog_words.c and dialog_reply.c): the
  * text as a provider hands it over (valid UTF-8 without NUL, at most
  * SMS_MAX_TEXT characters), normalised, tested for STOP (with a code
  * after it), the exit word and REF <code>, matched against every keyword
@@ -10,7 +10,14 @@
  * (the text functions never use it, and a pointer nobody may follow
  * stands in for it).
  */
-#include "sms/dialog.c"
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/refcode.h"
+#include "sms/dialog_int.h"
+#include "util/log.h"
 
 #include "fuzz/fuzz_check.h"
 #include "util/utf8.h"
@@ -77,8 +84,8 @@ try_code(const char *rest, enum reply r)
 		return;
 	CHECK(strlen(code) == REFCODE_LEN);
 	/* A reply that carries the code must still fit. */
-	CHECK(expand(d, r, code, reply, sizeof(reply)) == 0);
-	CHECK(expand(d, R_CONFIRM, code, reply, sizeof(reply)) == 0);
+	CHECK(dialog_expand(d, r, code, reply, sizeof(reply)) == 0);
+	CHECK(dialog_expand(d, R_CONFIRM, code, reply, sizeof(reply)) == 0);
 	CHECK(strstr(reply, code) != NULL);
 }
 
@@ -96,25 +103,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (sms_set_text(in.text, (const char *)data, size) != 0)
 		return 0;
-	normalise(in.text, norm);
+	dialog_normalise(in.text, norm);
 	check_norm(in.text);
-	stop = is_stop(d, norm, &rest);
+	stop = dialog_is_stop(d, norm, &rest);
 	if (stop) {
-		if (code_try(rest))
+		if (dialog_code_try(rest))
 			try_code(rest, R_STOP_WITHDRAWN);
-	} else if (!whole_in(norm, d->words[KW_EXIT]) &&
-		   is_ref(d, norm, &rest)) {
+	} else if (!dialog_whole_in(norm, d->words[KW_EXIT]) &&
+		   dialog_is_ref(d, norm, &rest)) {
 		try_code(rest, R_REF_OK);
 	}
 	for (int i = 0; i < KW_N; i++) {
-		(void)whole_in(norm, d->words[i]);
+		(void)dialog_whole_in(norm, d->words[i]);
 		for (p = norm; *p != '\0'; p = rest) {
-			len = first_word(p, &rest);
+			len = dialog_first_word(p, &rest);
 			CHECK(len > 0 && rest > p);
-			(void)word_in(p, len, d->words[i]);
+			(void)dialog_word_in(p, len, d->words[i]);
 		}
 	}
-	if (take_name(in.text, name) == 0) {
+	if (dialog_take_name(in.text, name) == 0) {
 		len = strlen(name);
 		CHECK(len > 0 && len <= CONVERSATION_NAME_MAX);
 		CHECK(utf8_valid(name, len) || len == CONVERSATION_NAME_MAX ||

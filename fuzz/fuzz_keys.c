@@ -70,6 +70,15 @@ save_and_load(const char *path, enum keys_type type, uint8_t mode,
 
 	memset(key, 0, sizeof(key));
 	memcpy(key, in, len < klen ? len : klen);
+	/* A signing key's halves must agree (keys_load checks): the input
+	 * is its seed. */
+	if (type == KEYS_SIGN_SECRET) {
+		uint8_t seed[crypto_sign_SEEDBYTES],
+		    pk[crypto_sign_PUBLICKEYBYTES];
+
+		memcpy(seed, key, sizeof(seed));
+		crypto_sign_seed_keypair(pk, key, seed);
+	}
 	(void)unlink(path);
 	CHECK(keys_save(path, type, key, klen, protect ? PASS : NULL,
 		  protect ? strlen(PASS) : 0, protect ? &kdf : NULL) == 0);

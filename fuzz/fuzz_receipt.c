@@ -1,16 +1,15 @@
 /*
  * libFuzzer target for the hub's answer as a device reads it
- * (net/forwarder.c, included here for its static receipt_ok and
- * hub_error). The first input byte is a mode, the rest the hub's JSON
- * body:
- *   bit 0: sign it in the harness with the fixed test hub key: where
- *          the body is an object with an integer "received_at", its
- *          "receipt" is set to the valid signature (and, bit 1, its
- *          "envelope_id" to the one the device expects), so the checks
- *          behind the signature are reached.
- * A receipt is accepted exactly when it names the expected envelope, its
- * time is a non-negative integer and the signature is the hub's; the
- * error code read from a refusal holds only the stable-code alphabet.
+ * (net/forwarder.c, included here for its static receipt_ok_obj and
+ * hub_error_obj, fed the body parsed as the forwarder parses it). The first
+ * input byte is a mode, the rest the hub's JSON body: bit 0: sign it in the
+ * harness with the fixed test hub key: where the body is an object with an
+ * integer "received_at", its "receipt" is set to the valid signature (and, bit
+ * 1, its "envelope_id" to the one the device expects), so the checks behind the
+ * signature are reached. A receipt is accepted exactly when it names the
+ * expected envelope, its time is a non-negative integer and the signature is
+ * the hub's; the error code read from a refusal holds only the stable-code
+ * alphabet.
  */
 #include "net/forwarder.c"
 
@@ -18,6 +17,33 @@
 #include "fuzz/fuzz_check.h"
 
 static uint8_t hub_sk[crypto_sign_SECRETKEYBYTES];
+
+static json_t *
+parse(const uint8_t *data, size_t size)
+{
+	return json_loadb(
+	    (const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+}
+
+static int
+receipt_ok(const struct forwarder *f, const uint8_t want[ENVELOPE_ID_LEN],
+    const uint8_t *data, size_t size)
+{
+	json_t *o = parse(data, size);
+	int ok = json_is_object(o) && receipt_ok_obj(f, want, o);
+
+	json_decref(o);
+	return ok;
+}
+
+static void
+hub_error(const uint8_t *data, size_t size, long status, char *out, size_t cap)
+{
+	json_t *o = parse(data, size);
+
+	hub_error_obj(o, status, out, cap);
+	json_decref(o);
+}
 static struct bundle bundle;
 static struct forwarder fw;
 static const uint8_t id[ENVELOPE_ID_LEN] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3};

@@ -1,10 +1,12 @@
 /*
  * libFuzzer target for smsd.conf: smsd's own handler and checks
- * (load_conf, and split_allow on the Kannel allow list), which live in
- * the program file, so it is included here with its main renamed. The
+ * (smsd_conf_load and its url_ok, and split_allow on the Kannel allow
+ * list), which live in the program's files, so they are included here
+ * with main renamed. The
  * input is written to a 0600 file and loaded as `smsd --config` would.
  */
 #define main smsd_main_unused
+#include "sms/smsd_conf.c"
 #include "sms/smsd_main.c"
 #undef main
 
@@ -27,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	fuzz_write(path, sizeof(path), "smsd.conf", data, size, 0600);
-	if (load_conf(path, &conf) != 0)
+	if (smsd_conf_load(path, &conf) != 0)
 		return 0;
 	CHECK(!conf.bad);
 	CHECK(conf.twilio || conf.kannel || conf.json);

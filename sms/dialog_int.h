@@ -143,6 +143,9 @@ int dialog_is_ref(const struct dialog *d, const char *norm, const char **rest);
 
 /* dialog_reply.c */
 enum reply dialog_question_for(int step);
+/* Fill in a reply template; ref is NULL where no code belongs. */
+int dialog_expand(const struct dialog *d, enum reply r, const char *ref,
+    char *out, size_t cap);
 int dialog_expand_again(
     const struct dialog *d, int step, char *out, size_t cap);
 int dialog_check_templates(struct dialog *d);

@@ -28,9 +28,8 @@ static const char *const reply_key[R_N] = {
     "restart",
 };
 
-/* Fill in a reply template; ref is NULL where no code belongs. */
-static int
-expand(const struct dialog *d, enum reply r, const char *ref, char *out,
+int
+dialog_expand(const struct dialog *d, enum reply r, const char *ref, char *out,
     size_t cap)
 {
 	struct content_var vars[KW_N + 7];
@@ -91,7 +90,7 @@ dialog_expand_again(const struct dialog *d, int step, char *out, size_t cap)
 {
 	size_t n;
 
-	if (expand(d, R_SORRY, NULL, out, cap) != 0)
+	if (dialog_expand(d, R_SORRY, NULL, out, cap) != 0)
 		return -1;
 	n = strlen(out);
 	if (n + 1 >= cap) {
@@ -99,7 +98,8 @@ dialog_expand_again(const struct dialog *d, int step, char *out, size_t cap)
 		return -1;
 	}
 	out[n++] = ' ';
-	return expand(d, dialog_question_for(step), NULL, out + n, cap - n);
+	return dialog_expand(
+	    d, dialog_question_for(step), NULL, out + n, cap - n);
 }
 
 int
@@ -112,7 +112,8 @@ dialog_each_reply(const struct dialog *d,
 	int rc = -1;
 
 	for (int r = 0; r < R_N; r++)
-		if (expand(d, (enum reply)r, code, buf, sizeof(buf)) != 0 ||
+		if (dialog_expand(d, (enum reply)r, code, buf, sizeof(buf)) !=
+			0 ||
 		    fn(ctx, reply_key[r], buf) != 0)
 			goto out;
 	for (int s = STEP_CONSENT; s <= STEP_VOICEMAIL; s++)
@@ -153,7 +154,7 @@ dialog_check_templates(struct dialog *d)
 
 	if (dialog_each_reply(d, check_length, NULL) != 0)
 		return -1;
-	if (expand(d, R_INTRO, NULL, buf, sizeof(buf)) != 0)
+	if (dialog_expand(d, R_INTRO, NULL, buf, sizeof(buf)) != 0)
 		return -1;
 	crypto_hash_sha256(
 	    d->intro_sha256, (const unsigned char *)buf, strlen(buf));
@@ -210,7 +211,7 @@ dialog_content_free(struct dialog_content *dc)
 int
 dialog_say(struct msg *m, enum reply r, const char *ref)
 {
-	if (expand(m->d, r, ref, m->reply, m->cap) != 0)
+	if (dialog_expand(m->d, r, ref, m->reply, m->cap) != 0)
 		return -1;
 	m->has_reply = 1;
 	return 0;
