@@ -49,6 +49,13 @@ int hubd_admit(struct hubd *hd, const struct inbox_device *dev,
     struct http_resp *resp);
 void hubd_admit_stored(
     struct hubd *hd, const uint8_t id[ENVELOPE_ID_LEN], size_t len);
+/*
+ * The enrolled, unrevoked device that claims to have sent what (an
+ * envelope, a heartbeat): 0 with *dev set; else 1 with the refusal (503,
+ * 403 unknown_device or revoked_device) written to resp, or -1.
+ */
+int hubd_device(struct hubd *hd, const uint8_t claimed[ENVELOPE_ID_LEN],
+    const char *what, struct inbox_device *dev, struct http_resp *resp);
 /* The same rules for one envelope of a batch: ADMIT_OK (0), or the
  * enum admit_verdict refusing it (*retry_s set for a 429). */
 int hubd_admit_verdict(struct hubd *hd, const struct inbox_device *dev,

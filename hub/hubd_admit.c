@@ -100,3 +100,29 @@ hubd_admit_stored(
 	admit_bytes_add(hd->admit, id, len);
 	pthread_mutex_unlock(&hd->lock);
 }
+
+int
+hubd_device(struct hubd *hd, const uint8_t claimed[ENVELOPE_ID_LEN],
+    const char *what, struct inbox_device *dev, struct http_resp *resp)
+{
+	int found;
+
+	pthread_mutex_lock(&hd->lock);
+	found = inbox_device_get(hd->db, claimed, dev);
+	pthread_mutex_unlock(&hd->lock);
+	if (found < 0)
+		return http_error_json(resp, 503, "store_unavailable") == 0
+			   ? 1
+			   : -1;
+	if (found == 1) {
+		log_warn("%s from a device that is not enrolled", what);
+		return http_error_json(resp, 403, "unknown_device") == 0 ? 1
+									 : -1;
+	}
+	if (dev->revoked_at != 0) {
+		log_warn("%s from revoked device %s", what, dev->name);
+		return http_error_json(resp, 403, "revoked_device") == 0 ? 1
+									 : -1;
+	}
+	return 0;
+}

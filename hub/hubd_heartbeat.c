@@ -19,7 +19,7 @@ hubd_heartbeat(
 	const char *ct = http_header(req, "content-type");
 	uint64_t sent_at;
 	char json[ANSWER_MAX];
-	int found, rc, n;
+	int rc, n;
 
 	if (req->method != HTTP_POST) {
 		http_resp_header(resp, "Allow", "POST");
@@ -31,19 +31,8 @@ hubd_heartbeat(
 		return http_error_json(resp, 413, "too_large");
 	if (hbeat_claimed_device(claimed, req->body, req->body_len) != 0)
 		return http_error_json(resp, 400, "malformed_heartbeat");
-	pthread_mutex_lock(&hd->lock);
-	found = inbox_device_get(hd->db, claimed, &dev);
-	pthread_mutex_unlock(&hd->lock);
-	if (found < 0)
-		return http_error_json(resp, 503, "store_unavailable");
-	if (found == 1) {
-		log_warn("heartbeat from a device that is not enrolled");
-		return http_error_json(resp, 403, "unknown_device");
-	}
-	if (dev.revoked_at != 0) {
-		log_warn("heartbeat from revoked device %s", dev.name);
-		return http_error_json(resp, 403, "revoked_device");
-	}
+	if ((rc = hubd_device(hd, claimed, "heartbeat", &dev, resp)) != 0)
+		return rc > 0 ? 0 : -1;
 	memset(&s, 0, sizeof(s));
 	if (hbeat_verify(
 		req->body, req->body_len, dev.sign_pk, &sent_at, &s.f) != 0) {

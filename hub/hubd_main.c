@@ -141,7 +141,7 @@ post_envelope(
 	uint8_t stored[SIG_RECEIPT_LEN];
 	const char *ct = http_header(req, "content-type");
 	int64_t now, stored_at = 0;
-	int rc, found;
+	int rc;
 
 	if (ct == NULL || strcmp(ct, "application/octet-stream") != 0)
 		return http_error_json(resp, 415, "unsupported_media_type");
@@ -150,19 +150,8 @@ post_envelope(
 	/* Framing only, to learn which key to check the signature with. */
 	if (envelope_claimed_device(claimed, req->body, req->body_len) != 0)
 		return http_error_json(resp, 400, "malformed_envelope");
-	pthread_mutex_lock(&hd->lock);
-	found = inbox_device_get(hd->db, claimed, &dev);
-	pthread_mutex_unlock(&hd->lock);
-	if (found < 0)
-		return http_error_json(resp, 503, "store_unavailable");
-	if (found == 1) {
-		log_warn("envelope from a device that is not enrolled");
-		return http_error_json(resp, 403, "unknown_device");
-	}
-	if (dev.revoked_at != 0) {
-		log_warn("envelope from revoked device %s", dev.name);
-		return http_error_json(resp, 403, "revoked_device");
-	}
+	if ((rc = hubd_device(hd, claimed, "envelope", &dev, resp)) != 0)
+		return rc > 0 ? 0 : -1;
 	if (envelope_verify(&hdr, req->body, req->body_len, dev.sign_pk) != 0) {
 		log_warn("envelope with a bad signature claiming device %s",
 		    dev.name);
