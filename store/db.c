@@ -18,7 +18,8 @@
 /* See docs/storage.md: 4096-byte pages for new databases. */
 #define DB_PAGE_SIZE 4096
 #define DB_PAGE_SIZE_LEGACY 1024
-#define DB_CREATE_TRIES 5
+/* A database being created elsewhere: up to a second of retries. */
+#define DB_CREATE_TRIES 50
 /* Distinct statements one connection keeps prepared (db_cached). */
 #define DB_CACHE_MAX 64
 #define DB_CREATE_RETRY_US 20000
@@ -457,7 +458,11 @@ is_empty(const char *path)
  * (a daemon and its forwarder at a device's first start, hubctl and
  * hubd) each pick one; the one whose first write loses reads the other's
  * pages as "not a database". The file then exists with the winner's
- * salt: opening it again reads that salt.
+ * salt: opening it again reads that salt. While the winner is still
+ * setting up (WAL, migrations), a loser may also meet "database is
+ * locked" where SQLite does not wait (a lock upgrade that could
+ * deadlock), and in WAL mode the file itself may still be empty: so a
+ * file that was empty when we came retries whatever the failure.
  */
 struct db *
 db_open(const char *path, const uint8_t key[DB_KEY_LEN],
@@ -468,11 +473,10 @@ db_open(const char *path, const uint8_t key[DB_KEY_LEN],
 
 	for (int i = 0;; i++) {
 		db = open_once(path, key, schema);
-		if (db != NULL || !fresh || i == DB_CREATE_TRIES ||
-		    is_empty(path))
+		if (db != NULL || !fresh || i == DB_CREATE_TRIES)
 			return db;
-		log_info("%s: created by another process meanwhile; opening "
-			 "it again",
+		log_info("%s: being created by another process; opening it "
+			 "again",
 		    path);
 		usleep(DB_CREATE_RETRY_US);
 	}
