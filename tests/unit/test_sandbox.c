@@ -93,6 +93,18 @@ late_entry_refused(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A thread that says it has started, then waits in read(2), which every
+ * policy allows: the filter then never meets its start-up calls. */
+static void *
+park_reading(void *arg)
+{
+	int *fds = arg;
+	char c = 0;
+
+	return write(fds[1], &c, 1) == 1 && read(fds[2], &c, 1) == 1 ? arg
+								     : NULL;
+}
+
 /* A library's threads, declared, are let through. */
 static void
 library_threads_allowed(void **state)
@@ -105,8 +117,16 @@ library_threads_allowed(void **state)
 	if (pid == 0) {
 		struct sandbox_policy sp;
 		pthread_t t;
+		int started[2], wake[2], fds[3];
+		char c;
 
-		if (pthread_create(&t, NULL, park, NULL) != 0)
+		if (pipe(started) != 0 || pipe(wake) != 0)
+			_exit(5);
+		fds[0] = started[0];
+		fds[1] = started[1];
+		fds[2] = wake[0];
+		if (pthread_create(&t, NULL, park_reading, fds) != 0 ||
+		    read(started[0], &c, 1) != 1)
 			_exit(5);
 		sandbox_policy_init(&sp, SANDBOX_KIOSKD);
 		sp.library_threads = 1;
