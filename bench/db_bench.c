@@ -164,8 +164,8 @@ meas_open(struct meas *m, const char *dir, const struct bundle *b)
 	randombytes_buf(m->key, DB_KEY_LEN);
 	if ((m->db = db_open(path, m->key, &schema_device)) == NULL)
 		return -1;
-	m->sealer =
-	    (struct sealer){m->db, b->device_id, b->sign_sk, b->hub_box_pk};
+	m->sealer = (struct sealer){
+	    m->db, b->device_id, b->sign_sk, b->hub_box_pk, NULL};
 	return 0;
 }
 

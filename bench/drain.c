@@ -49,7 +49,7 @@ now_s(void)
 static int
 queue(struct db *db, const struct bundle *b, long n)
 {
-	struct sealer s = {db, b->device_id, b->sign_sk, b->hub_box_pk};
+	struct sealer s = {db, b->device_id, b->sign_sk, b->hub_box_pk, NULL};
 	long i;
 
 	if (db_begin(db) != 0)
