@@ -180,23 +180,15 @@ EOF
 umask 022
 SPORT=$(free_port)
 SURL="https://127.0.0.1:$SPORT/sms/twilio"
-cat >"$S/smsd.conf" <<EOF
-[smsd]
-listen = 127.0.0.1
-port = $SPORT
-tls_cert = $S/tls.crt
-tls_key = $S/tls.key
-device_bundle = $S/device.bundle
-database = $S/smsd.db
-database_key = $S/smsd.key
-secrets = $S/secrets
-content = $ROOT/content
-user = nobody
+{
+	smsd_section "$S" "$SPORT"
+	cat <<EOF
 
 [twilio]
 enabled = true
 public_url = $SURL
 EOF
+} >"$S/smsd.conf"
 chown -R nobody "$S"
 spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
 SMSD_PID=$LAST_PID

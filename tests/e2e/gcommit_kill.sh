@@ -116,23 +116,15 @@ EOF2
 umask 022
 SPORT=$(free_port)
 SURL="https://127.0.0.1:$SPORT"
-cat >"$S/smsd.conf" <<EOF2
-[smsd]
-listen = 127.0.0.1
-port = $SPORT
-tls_cert = $S/tls.crt
-tls_key = $S/tls.key
-device_bundle = $S/device.bundle
-database = $S/smsd.db
-database_key = $S/smsd.key
-secrets = $S/secrets
-content = $ROOT/content
-user = nobody
+{
+	smsd_section "$S" "$SPORT"
+	cat <<EOF2
 
 [twilio]
 enabled = true
 public_url = $SURL/sms/twilio
 EOF2
+} >"$S/smsd.conf"
 chown -R nobody "$S"
 spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
 SMSD_PID=$LAST_PID

@@ -102,6 +102,25 @@ stop_hubd() {
 	wait "$HUBD_PID" 2>/dev/null
 }
 
+# The [smsd] section of a test gateway whose files (tls.crt, tls.key,
+# device.bundle, secrets) are in folder $1, listening on port $2, to
+# stdout; a caller adds its own settings and providers after it.
+smsd_section() {
+	cat <<EOF
+[smsd]
+listen = 127.0.0.1
+port = $2
+tls_cert = $1/tls.crt
+tls_key = $1/tls.key
+device_bundle = $1/device.bundle
+database = $1/smsd.db
+database_key = $1/smsd.key
+secrets = $1/secrets
+content = $ROOT/content
+user = nobody
+EOF
+}
+
 # Referrals hubctl lists (lines that start with a reference code).
 hub_count() {
 	$HUBCTL list --passphrase-file "$PASS" 2>/dev/null | grep -c '^[0-9A-Z]\{4\}-'

@@ -69,23 +69,15 @@ printf 'json_secret = sandbox-test-secret\nstate_key = %s\n' \
 	"$(openssl rand -hex 32)" >"$S/secrets"
 chmod 600 "$S/tls.key" "$S/secrets" "$S/device.bundle"
 SPORT=$(free_port)
-cat >"$S/smsd.conf" <<EOF
-[smsd]
-listen = 127.0.0.1
-port = $SPORT
-tls_cert = $S/tls.crt
-tls_key = $S/tls.key
-device_bundle = $S/device.bundle
-database = $S/smsd.db
-database_key = $S/smsd.key
-secrets = $S/secrets
-content = $ROOT/content
+{
+	smsd_section "$S" "$SPORT"
+	cat <<EOF
 language = en
-user = nobody
 
 [json]
 enabled = true
 EOF
+} >"$S/smsd.conf"
 chown -R nobody "$S"
 spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
 SMSD_PID=$LAST_PID

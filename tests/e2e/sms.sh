@@ -30,19 +30,10 @@ EOF2
 umask 022
 SPORT=$(free_port)
 SURL="https://127.0.0.1:$SPORT"
-cat >"$S/smsd.conf" <<EOF2
-[smsd]
-listen = 127.0.0.1
-port = $SPORT
-tls_cert = $S/tls.crt
-tls_key = $S/tls.key
-device_bundle = $S/device.bundle
-database = $S/smsd.db
-database_key = $S/smsd.key
-secrets = $S/secrets
-content = $ROOT/content
+{
+	smsd_section "$S" "$SPORT"
+	cat <<EOF2
 language = en
-user = nobody
 sender_max_per_hour = 40
 
 [twilio]
@@ -56,6 +47,7 @@ allow = 127.0.0.1 ::1
 [json]
 enabled = true
 EOF2
+} >"$S/smsd.conf"
 # Configuration mistakes stop smsd at once with a clear message.
 sed 's/^port = .*/port = not-a-number/' "$S/smsd.conf" >"$T/bad1.conf"
 printf '[smsd]\nlisten = 127.0.0.1\ncolour = blue\n' >"$T/bad2.conf"

@@ -28,18 +28,9 @@ umask 022
 SPORT=$(free_port)
 SURL="https://127.0.0.1:$SPORT"
 # The shipped limits (global_max_per_minute 300): not set here.
-cat >"$S/smsd.conf" <<EOF2
-[smsd]
-listen = 127.0.0.1
-port = $SPORT
-tls_cert = $S/tls.crt
-tls_key = $S/tls.key
-device_bundle = $S/device.bundle
-database = $S/smsd.db
-database_key = $S/smsd.key
-secrets = $S/secrets
-content = $ROOT/content
-user = nobody
+{
+	smsd_section "$S" "$SPORT"
+	cat <<EOF2
 
 [twilio]
 enabled = true
@@ -52,6 +43,7 @@ allow = 127.0.0.1
 [json]
 enabled = true
 EOF2
+} >"$S/smsd.conf"
 chown -R nobody "$S"
 spawn "$T/smsd.log" "$BIN/smsd" --config "$S/smsd.conf"
 check "smsd starts" wait_port "$SPORT"
