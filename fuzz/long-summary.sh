@@ -19,7 +19,10 @@ for t in $(make --no-print-directory -s -f fuzz/fuzz.mk fuzz-list); do
 			e=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 			s=$(( ${r:-0} / (${e:-1} > 0 ? ${e:-1} : 1) ))
 		fi
-		grep -q '^rc=[1-9]' "$log" && crashes=$((crashes + 1))
+		# 72: libFuzzer's exit code when interrupted (SIGINT), which
+		# ends a round without a finding.
+		grep '^rc=[1-9]' "$log" | grep -qv '^rc=72 ' &&
+			crashes=$((crashes + 1))
 		runs=$((runs + ${r:-0}))
 		secs=$((secs + ${s:-0}))
 		c=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
