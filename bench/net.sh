@@ -53,7 +53,7 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b }'; }
 
 # handshakes NAME PORT PATH [PID]: full and resumed TLS handshakes per
 # second, one GET each, a new connection each time. With PID, the full
-# handshakes take turns with mbedTLS's ceiling on all cores (ROUNDS
+# handshakes take turns with mbedTLS's ceiling on all cores (three
 # slices each, so the machine's other load falls on both alike), and
 # both are also counted per second of their own CPU.
 handshakes() {
@@ -77,6 +77,7 @@ handshakes() {
 		put "$1_ceiling_cpu" "$(div "$(sum ops "$cl")" "$(sum cpu "$cl")")"
 		put "$1_full" "$(div "$(sum ok "$fl")" "$(sum seconds "$fl")")"
 		put "$1_full_cpu" "$(div "$(($(sum ok "$fl") * HZ))" "$cpu")"
+		pinned "$@"
 	else
 		l=$("$LG" full 127.0.0.1 "$2" 8 "$S_RUN" "$3")
 		echo "# $1 full: $l"
@@ -86,6 +87,31 @@ handshakes() {
 	echo "# $1 resumed: $l"
 	put "$1_resumed" "$(field rate "$l")"
 	put "$1_reused" "$(field reused "$l")"
+}
+
+# pinned NAME PORT PATH PID: the same full handshakes in wall-clock time,
+# like with like: every thread of the daemon on the last core, the
+# client on the others, and mbedTLS's ceiling as one thread on that same
+# last core (three turns each, as above). Without two cores or
+# taskset, nothing is put and the table shows "-".
+pinned() {
+	last=$((NCPU - 1))
+	[ "$NCPU" -ge 2 ] && command -v taskset >/dev/null 2>&1 || return 0
+	taskset -a -p -c "$last" "$4" >/dev/null || return 0
+	cl=""
+	fl=""
+	i=0
+	while [ $i -lt 3 ]; do
+		cl="$cl $(taskset -c "$last" "$B/tls_ceiling" "$KEY" 1 \
+			"$(div "$S_RUN" 3)")" || break
+		fl="$fl $(taskset -c "0-$((last - 1))" "$LG" full 127.0.0.1 \
+			"$2" 8 "$(div "$S_RUN" 3)" "$3")"
+		i=$((i + 1))
+	done
+	taskset -a -p -c "0-$last" "$4" >/dev/null
+	echo "# $1 pinned to cpu $last: full ok=$(sum ok "$fl") seconds=$(sum seconds "$fl"); ceiling on cpu $last: ops=$(sum ops "$cl") seconds=$(sum seconds "$cl")"
+	put "$1_ceiling_core" "$(div "$(sum ops "$cl")" "$(sum seconds "$cl")")"
+	put "$1_full_core" "$(div "$(sum ok "$fl")" "$(sum seconds "$fl")")"
 }
 
 # mbedTLS's ceiling is measured with the hub's own TLS key (smsd's is
