@@ -27,9 +27,11 @@ one() {
 	mkdir -p "build-fuzz/corpus/$t"
 	done_runs=$(cat "$LONG_DIR/$t".*.log 2>/dev/null |
 		sed -n 's/^stat::number_of_executed_units: *//p' |
-		awk '{ s += $1 } END { print s + 0 }')
-	left=$((RUNS - done_runs))
-	if [ "$left" -le 0 ]; then
+		awk '{ s += $1 } END { printf "%.0f\n", s }')
+	# RUNS=-1 is libFuzzer's "no limit" (with TIME): nothing to subtract.
+	left=$RUNS
+	[ "$RUNS" -ge 0 ] && left=$((RUNS - done_runs))
+	if [ "$RUNS" -ge 0 ] && [ "$left" -le 0 ]; then
 		echo "$t: $done_runs executions logged already"
 		return 0
 	fi

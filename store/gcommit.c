@@ -212,8 +212,11 @@ gcommit_run(struct gcommit *g, gcommit_fn fn, void *arg)
 	if (g->queued == 1 || g->queued >= g->max_batch)
 		pthread_cond_signal(&g->work);
 	pthread_mutex_unlock(&g->mu);
-	while (sem_wait(&o.done) != 0 && errno == EINTR)
-		;
+	/* Returning while still queued would leave the writer our dead
+	 * stack frame: the only other failure, EINVAL, is a broken sem. */
+	while (sem_wait(&o.done) != 0)
+		if (errno != EINTR)
+			abort();
 	sem_destroy(&o.done);
 	return o.rc;
 }
@@ -230,6 +233,7 @@ struct gcommit *
 gcommit_new(const struct gcommit_config *cfg)
 {
 	struct gcommit *g;
+	pthread_condattr_t ca;
 
 	if (cfg->db == NULL || cfg->max_batch > GCOMMIT_BATCH_MAX ||
 	    cfg->max_wait_us > GCOMMIT_WAIT_US_MAX || cfg->max_wait_us < -1) {
@@ -247,7 +251,11 @@ gcommit_new(const struct gcommit_config *cfg)
 			 : cfg->max_wait_us < 0 ? 0
 						: cfg->max_wait_us;
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_cond_init(&g->work, NULL);
+	/* The batch window's deadline is on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->work, &ca);
+	pthread_condattr_destroy(&ca);
 	g->batch = calloc(g->max_batch, sizeof(*g->batch));
 	if (g->batch == NULL) {
 		log_err("out of memory");
