@@ -217,6 +217,51 @@ nested_runs_inline(void **state)
 	assert_int_equal(row_exists(f->db, n.inner.id), 1);
 }
 
+static void *
+one_put(void *arg)
+{
+	struct worker *w = arg;
+
+	w->puts[0].rc = gcommit_run(w->gc, put_op, &w->puts[0]);
+	return NULL;
+}
+
+/*
+ * The batch window: an operation that arrives while the writer is idle
+ * waits up to max_wait_us for others, so two arriving 20 ms apart share
+ * one commit under a 100 ms window (the window once never held: its
+ * condition variable and its deadline were on different clocks).
+ */
+static void
+window_holds_the_batch_open(void **state)
+{
+	struct fixture *f = *state;
+	struct worker *w = calloc(2, sizeof(*w));
+	struct gcommit_stats gs;
+	pthread_t t;
+
+	assert_non_null(w);
+	f->gc = gcommit_new(
+	    &(struct gcommit_config){f->db, NULL, 0, GCOMMIT_WAIT_US_MAX});
+	assert_non_null(f->gc);
+	assert_int_equal(gcommit_start(f->gc), 0);
+	for (int i = 0; i < 2; i++) {
+		w[i].gc = f->gc;
+		randombytes_buf(w[i].puts[0].id, ENVELOPE_ID_LEN);
+	}
+	assert_int_equal(pthread_create(&t, NULL, one_put, &w[0]), 0);
+	usleep(20000);
+	one_put(&w[1]);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w[0].puts[0].rc, 7);
+	assert_int_equal(w[1].puts[0].rc, 7);
+	gcommit_stats(f->gc, &gs);
+	assert_int_equal(gs.ops, 2);
+	assert_int_equal(gs.batches, 1);
+	assert_int_equal(gs.largest, 2);
+	free(w);
+}
+
 /* kioskd's path: a sealer with a group commit queues a real envelope. */
 static void
 sealer_through_gcommit(void **state)
@@ -261,6 +306,8 @@ main(void)
 		batches_keep_the_good_ones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		nested_runs_inline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		window_holds_the_batch_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		sealer_through_gcommit, setup, teardown),
 	};
