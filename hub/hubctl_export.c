@@ -2,13 +2,10 @@
  * hubctl export: every referral as CSV or JSON, decrypted, written to a
  * new 0600 file (never an existing one) or to standard output.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -19,6 +16,8 @@
 #include "hub/hubctl_staff.h"
 #include "store/inbox.h"
 #include "store/referrals.h"
+#include "util/csv.h"
+#include "util/file.h"
 #include "util/jsonmem.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -39,34 +38,6 @@ path_get(json_t *o, const char *path)
 		path = dot + 1;
 	}
 	return json_object_get(o, path);
-}
-
-/*
- * One CSV cell (RFC 4180). Cells that a spreadsheet would run as a
- * formula (= + - @ tab CR first) get a leading apostrophe: exports end
- * up in case-management spreadsheets, and the text came from the public.
- */
-static void
-csv_cell(FILE *fp, const char *s, int last)
-{
-	int quote = 0;
-
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ')
-		quote = 1;
-	if (quote)
-		fputc('"', fp);
-	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0')
-		fputc('\'', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	if (quote)
-		fputc('"', fp);
-	fputs(last ? "\r\n" : ",", fp);
 }
 
 static const char *const csv_cols[] = {
@@ -206,27 +177,6 @@ out:
 	return rc;
 }
 
-static FILE *
-open_export(const char *path)
-{
-	int fd;
-	FILE *fp;
-
-	if (path == NULL)
-		return stdout;
-	/* Personal data: owner-only, never over an existing file. */
-	fd = open(
-	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	fp = fdopen(fd, "w");
-	if (fp == NULL)
-		close(fd);
-	return fp;
-}
-
 int
 hubctl_export(struct hubctl *h, int argc, char **argv)
 {
@@ -257,7 +207,8 @@ hubctl_export(struct hubctl *h, int argc, char **argv)
 	x.all = json_array();
 	if (x.plain == NULL || x.all == NULL)
 		goto out;
-	x.fp = open_export(o.out);
+	/* Personal data: owner-only. */
+	x.fp = file_create_stream(o.out, 0600);
 	if (x.fp == NULL)
 		goto out;
 	if (x.csv) {

@@ -3,16 +3,14 @@
  * counts for the commissioner and the User Scrutiny Panel, with small
  * numbers suppressed (hub/report.h). Built from the index alone.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hub/hubctl.h"
 #include "hub/report.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -20,27 +18,6 @@ static int
 add(void *arg, const struct referrals_row *row)
 {
 	return report_add(arg, row);
-}
-
-static FILE *
-open_out(const char *path)
-{
-	int fd;
-	FILE *fp;
-
-	if (path == NULL)
-		return stdout;
-	/* Never over an existing file, never through a link. */
-	fd = open(
-	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_err("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	fp = fdopen(fd, "w");
-	if (fp == NULL)
-		close(fd);
-	return fp;
 }
 
 int
@@ -125,7 +102,7 @@ hubctl_report(struct hubctl *h, int argc, char **argv)
 	if (referrals_each(h->db, NULL, 0, add, r) != 0 ||
 	    report_finish(r) != 0)
 		goto out;
-	fp = open_out(out);
+	fp = file_create_stream(out, 0644);
 	if (fp == NULL)
 		goto out;
 	if (strcmp(format, "md") == 0)

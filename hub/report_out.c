@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hub/report.h"
+#include "util/csv.h"
 
 #define NUM_MAX 32
 
@@ -67,27 +68,6 @@ report_write_md(const struct report *r, FILE *fp)
 		    report_count(tb->total, tb->total_mark, num, sizeof(num)));
 	}
 	return ferror(fp) ? -1 : 0;
-}
-
-/* RFC 4180 cell; labels are ours, but a leading = + - @ is defused all
- * the same, as in every CSV this project writes. */
-static void
-csv_cell(FILE *fp, const char *s, int last)
-{
-	int quote = strpbrk(s, ",\"\r\n") != NULL;
-
-	if (quote)
-		fputc('"', fp);
-	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
-		fputc('\'', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	if (quote)
-		fputc('"', fp);
-	fputs(last ? "\r\n" : ",", fp);
 }
 
 static void

@@ -241,3 +241,25 @@ file_mkdir(const char *path, mode_t mode)
 	}
 	return 0;
 }
+
+FILE *
+file_create_stream(const char *path, mode_t mode)
+{
+	int fd;
+	FILE *fp;
+
+	if (path == NULL)
+		return stdout;
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		log_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	fp = fdopen(fd, "w");
+	if (fp == NULL) {
+		log_err("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}

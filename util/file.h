@@ -2,6 +2,7 @@
 #define UTIL_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,6 +31,13 @@ int file_read(const char *path, void *buf, size_t cap, size_t *len, int flags)
 /* Same, into a malloc'd buffer of at most max bytes (plus a NUL). */
 int file_read_alloc(const char *path, size_t max, uint8_t **out, size_t *len)
     __attribute__((warn_unused_result));
+
+/*
+ * A new file for a command's output, opened for writing: never over an
+ * existing file, never through a symlink, created with mode. A NULL path
+ * is stdout. NULL on failure, logged.
+ */
+FILE *file_create_stream(const char *path, mode_t mode);
 
 /* mkdir -p with a mode for the leaf; existing directories are kept. */
 int file_mkdir(const char *path, mode_t mode);
