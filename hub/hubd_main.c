@@ -316,7 +316,7 @@ main(int argc, char **argv)
 	sodium_free(dbkey);
 	dbkey = NULL;
 	if (hd.wdb == NULL || (hd.gc = gcommit_new(&(struct gcommit_config){
-				   hd.wdb, NULL, 0, 0})) == NULL)
+				   .db = hd.wdb})) == NULL)
 		goto out;
 	sandbox_policy_init(&sp, SANDBOX_HUBD);
 	if (sandbox_policy_allow_write(&sp, conf.inbox, 1) != 0 ||

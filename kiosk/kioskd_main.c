@@ -186,8 +186,7 @@ main(int argc, char **argv)
 	if (daemon_drop_privileges(conf.net.user) != 0)
 		goto out;
 	if ((db = db_open(conf.database, dbkey, &schema_device)) == NULL ||
-	    (gc = gcommit_new(&(struct gcommit_config){db, NULL, 0, 0})) ==
-		NULL)
+	    (gc = gcommit_new(&(struct gcommit_config){.db = db})) == NULL)
 		goto out;
 
 	memset(&fc, 0, sizeof(fc));

@@ -262,6 +262,7 @@ server_alloc(void)
 	}
 	srv->lfd = srv->stop_r = srv->stop_w = srv->epfd = srv->wake_fd = -1;
 	pthread_mutex_init(&srv->mu, NULL);
+	pthread_mutex_init(&srv->done_mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	pthread_cond_init(&srv->tls_cv, NULL);
 	mbedtls_entropy_init(&srv->entropy);
@@ -369,5 +370,6 @@ server_free(struct server *srv)
 	pthread_cond_destroy(&srv->cv);
 	pthread_cond_destroy(&srv->tls_cv);
 	pthread_mutex_destroy(&srv->mu);
+	pthread_mutex_destroy(&srv->done_mu);
 	free(srv);
 }

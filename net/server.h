@@ -78,6 +78,19 @@
 typedef int (*server_handler)(
     void *ctx, const struct http_req *req, struct http_resp *resp);
 
+/*
+ * Answering later. A handler that would otherwise block its worker
+ * waiting (for a group commit to be durable, say) calls server_later(req)
+ * and returns 0 without an answer; the worker goes on to other requests.
+ * Then any thread calls server_resume(l, fn, arg) exactly once, even if
+ * the handler has not returned yet: fn(arg, req, resp) runs on a worker
+ * like a handler (req is still valid) and its answer is sent. Until then
+ * the connection waits, and server_run does not return.
+ */
+struct server_later;
+struct server_later *server_later(const struct http_req *req);
+void server_resume(struct server_later *l, server_handler fn, void *arg);
+
 struct server_config {
 	const char *addr; /* numeric: "127.0.0.1", "::1", "0.0.0.0", ... */
 	uint16_t port; /* 0: the kernel picks; see server_port */

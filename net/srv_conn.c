@@ -275,6 +275,7 @@ take_reqbuf(struct srv_conn *c)
 	http_req_init(&rb->req, NULL, 0);
 	http_req_set_body(&rb->req, NULL, c->srv->cfg.max_body);
 	memcpy(rb->req.peer, c->peer, sizeof(rb->req.peer));
+	rb->conn = c;
 	c->rb = rb;
 	return 0;
 }

@@ -52,9 +52,23 @@ enum srv_state {
 	SRV_LINGER, /* reading what the client still sends, then close */
 };
 
+/*
+ * A request answered later: its handler called server_later and returned
+ * (OUT); server_resume queues it for a worker again. A resume that comes
+ * before the handler has returned (EARLY) is run by that same worker
+ * when it does.
+ */
+enum srv_later {
+	SRV_LATER_NONE = 0,
+	SRV_LATER_ASKED, /* the handler called server_later, still runs */
+	SRV_LATER_OUT, /* the handler returned; no worker has it */
+	SRV_LATER_EARLY, /* resumed while the handler still ran */
+};
+
 /* A request being read: locked, one per connection with bytes pending. */
 struct srv_reqbuf {
 	struct http_req req;
+	struct srv_conn *conn; /* whose it is: server_later finds it so */
 	size_t off;
 	size_t have;
 	uint8_t rbuf[SRV_RBUF];
@@ -90,6 +104,10 @@ struct srv_conn {
 	size_t woff;
 	size_t lingered;
 	uint8_t small[SRV_SMALL_OUT];
+	/* Answering later (server_later), under the server's mu. */
+	enum srv_later later;
+	server_handler cont; /* what server_resume asked to run */
+	void *cont_arg;
 	struct srv_conn *next; /* in one queue or list at a time */
 };
 
@@ -150,8 +168,14 @@ struct server {
 	pthread_cond_t tls_cv;
 	struct srv_queue jobs; /* to the workers */
 	struct srv_queue tls_jobs; /* to the handshake workers */
-	struct srv_queue done; /* back from them */
+	/* Back from them, under a mutex of its own: every request passes
+	 * both queues, and one mutex for both made workers wait for it. */
+	pthread_mutex_t done_mu;
+	struct srv_queue done;
 	atomic_int stopping;
+	/* Requests whose handler said "later" and that have not been
+	 * resumed (under mu): the workers do not end while there are. */
+	int later;
 
 	unsigned long long next_conn;
 	int64_t accept_paused_until;

@@ -99,17 +99,66 @@ srv_log_request(const struct http_req *req, int status, size_t bytes,
  * request buffer (its body is no longer needed: a handler copies what it
  * answers into resp).
  */
-static void
+/*
+ * After the handler (or a continuation) returned: 1 when it will answer
+ * later (the connection stays in SRV_WORK and no worker holds it), 0 to
+ * answer now. A resume that came while it still ran is run here at once.
+ */
+static int
+answered_later(struct srv_worker *w, struct srv_conn *c, int *rc)
+{
+	struct server *srv = w->srv;
+	struct http_req *req = &c->rb->req;
+	server_handler fn;
+	void *arg;
+
+	for (;;) {
+		pthread_mutex_lock(&srv->mu);
+		if (c->later == SRV_LATER_ASKED) {
+			c->later = SRV_LATER_OUT;
+			pthread_mutex_unlock(&srv->mu);
+			sodium_memzero(w->resp_body, srv->cfg.max_resp);
+			sodium_memzero(&w->resp, sizeof(w->resp));
+			return 1;
+		}
+		if (c->later != SRV_LATER_EARLY) {
+			pthread_mutex_unlock(&srv->mu);
+			return 0;
+		}
+		c->later = SRV_LATER_NONE;
+		if (--srv->later == 0 && atomic_load(&srv->stopping))
+			pthread_cond_broadcast(&srv->cv);
+		fn = c->cont;
+		arg = c->cont_arg;
+		c->cont = NULL;
+		pthread_mutex_unlock(&srv->mu);
+		http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
+		*rc = fn(arg, req, &w->resp);
+	}
+}
+
+/* 0, or 1 when the request is answered later (server_later). */
+static int
 serve(struct srv_worker *w, struct srv_conn *c)
 {
 	struct server *srv = w->srv;
 	struct http_req *req = &c->rb->req;
+	server_handler fn = srv->cfg.handler;
+	void *arg = srv->cfg.ctx;
 	size_t len = 0;
-	int keep;
+	int keep, rc;
 
+	if (c->cont != NULL) {
+		/* Resumed: the continuation answers, not the handler. */
+		fn = c->cont;
+		arg = c->cont_arg;
+		c->cont = NULL;
+	}
 	http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
-	if (srv->cfg.handler(srv->cfg.ctx, req, &w->resp) != 0 ||
-	    w->resp.status == 0) {
+	rc = fn(arg, req, &w->resp);
+	if (answered_later(w, c, &rc))
+		return 1;
+	if (rc != 0 || w->resp.status == 0) {
 		http_resp_init(&w->resp, w->resp_body, srv->cfg.max_resp);
 		(void)http_error_json(&w->resp, 500, "internal");
 	}
@@ -133,6 +182,7 @@ serve(struct srv_worker *w, struct srv_conn *c)
 	/* What the handler wrote may run past body_len. */
 	sodium_memzero(w->resp_body, srv->cfg.max_resp);
 	sodium_memzero(&w->resp, sizeof(w->resp));
+	return 0;
 }
 
 /* Send what a step wrote; what the socket does not take now waits in
@@ -229,27 +279,76 @@ worker_main(void *arg)
 	struct srv_conn *c;
 	uint64_t one = 1;
 	ssize_t n;
+	int wake;
 
 	for (;;) {
 		pthread_mutex_lock(&srv->mu);
-		while (q->head == NULL && !atomic_load(&srv->stopping))
+		/* Stopping: the jobs still queued are served first, and
+		 * request workers wait for those answered later. */
+		while (q->head == NULL && (!atomic_load(&srv->stopping) ||
+					      (!w->tls && srv->later > 0)))
 			pthread_cond_wait(cv, &srv->mu);
 		c = srv_queue_pop(q);
 		pthread_mutex_unlock(&srv->mu);
-		/* Stopping: the jobs still queued are served first. */
 		if (c == NULL)
 			break;
 		if (w->tls)
 			tls_step(w, c);
-		else
-			serve(w, c);
-		pthread_mutex_lock(&srv->mu);
+		else if (serve(w, c))
+			continue;
+		/* The loop takes the whole list when it wakes: only the
+		 * first connection on an empty list needs to wake it. */
+		pthread_mutex_lock(&srv->done_mu);
+		wake = srv->done.head == NULL;
 		srv_queue_push(&srv->done, c);
-		pthread_mutex_unlock(&srv->mu);
-		n = write(srv->wake_fd, &one, sizeof(one));
-		(void)n;
+		pthread_mutex_unlock(&srv->done_mu);
+		if (wake) {
+			n = write(srv->wake_fd, &one, sizeof(one));
+			(void)n;
+		}
 	}
 	return NULL;
+}
+
+struct server_later *
+server_later(const struct http_req *req)
+{
+	/* req is the first member of the connection's request buffer. */
+	struct srv_conn *c =
+	    ((const struct srv_reqbuf *)(const void *)req)->conn;
+	struct server *srv = c->srv;
+
+	pthread_mutex_lock(&srv->mu);
+	c->later = SRV_LATER_ASKED;
+	srv->later++;
+	pthread_mutex_unlock(&srv->mu);
+	return (struct server_later *)c;
+}
+
+void
+server_resume(struct server_later *l, server_handler fn, void *arg)
+{
+	struct srv_conn *c = (struct srv_conn *)l;
+	struct server *srv = c->srv;
+
+	pthread_mutex_lock(&srv->mu);
+	c->cont = fn;
+	c->cont_arg = arg;
+	if (c->later == SRV_LATER_ASKED) {
+		/* Its handler has not returned yet: that worker runs it. */
+		c->later = SRV_LATER_EARLY;
+		pthread_mutex_unlock(&srv->mu);
+		return;
+	}
+	c->later = SRV_LATER_NONE;
+	srv->later--;
+	srv_queue_push(&srv->jobs, c);
+	/* The last one while stopping: every worker may end now. */
+	if (srv->later == 0 && atomic_load(&srv->stopping))
+		pthread_cond_broadcast(&srv->cv);
+	else
+		pthread_cond_signal(&srv->cv);
+	pthread_mutex_unlock(&srv->mu);
 }
 
 void
@@ -283,10 +382,10 @@ srv_work_take_done(struct server *srv)
 
 	n = read(srv->wake_fd, &v, sizeof(v));
 	(void)n;
-	pthread_mutex_lock(&srv->mu);
+	pthread_mutex_lock(&srv->done_mu);
 	list = srv->done.head;
 	srv->done.head = srv->done.tail = NULL;
-	pthread_mutex_unlock(&srv->mu);
+	pthread_mutex_unlock(&srv->done_mu);
 	return list;
 }
 

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "sms/dialog_int.h"
+#include "sms/rate.h"
 #include "store/gcommit.h"
 #include "util/log.h"
 
@@ -30,10 +31,12 @@ dialog_new(const struct dialog_cfg *cfg)
 	}
 	if ((d->key = sodium_malloc(DIALOG_KEY_LEN)) == NULL ||
 	    (d->m = sodium_malloc(sizeof(*d->m))) == NULL ||
-	    (d->payload = sodium_malloc(DIALOG_PAYLOAD_MAX)) == NULL) {
+	    (d->payload = sodium_malloc(DIALOG_PAYLOAD_MAX)) == NULL ||
+	    (d->rate = rate_new()) == NULL) {
 		log_err("out of locked memory");
 		sodium_free(d->key);
 		sodium_free(d->m);
+		sodium_free(d->payload);
 		free(d);
 		return NULL;
 	}
@@ -43,6 +46,7 @@ dialog_new(const struct dialog_cfg *cfg)
 		sodium_free(d->key);
 		sodium_free(d->m);
 		sodium_free(d->payload);
+		rate_free(d->rate);
 		free(d);
 		return NULL;
 	}
@@ -119,6 +123,7 @@ dialog_free(struct dialog *d)
 	sodium_free(d->key);
 	sodium_free(d->m);
 	sodium_free(d->payload);
+	rate_free(d->rate);
 	free(d);
 }
 
@@ -154,15 +159,6 @@ struct purge_args {
 	int64_t now;
 };
 
-struct handle_args {
-	struct dialog *d;
-	const char *provider;
-	const struct sms_inbound *in;
-	int64_t now;
-	char *reply;
-	int has_reply;
-};
-
 static int
 purge_locked(struct dialog *d, int64_t now)
 {
@@ -172,9 +168,6 @@ purge_locked(struct dialog *d, int64_t now)
 	cut.idle = now - d->idle_ms;
 	cut.seen = now - d->seen_keep_ms;
 	cut.link = now - d->link_keep_ms;
-	cut.rate = now - (d->sender_window_ms > d->global_window_ms
-				 ? d->sender_window_ms
-				 : d->global_window_ms);
 	if (conversation_purge(d->db, &cut, &n) != 0)
 		return -1;
 	if (n > 0)
@@ -213,21 +206,39 @@ out:
 	return rc;
 }
 
-/* The global counter's bucket: no HMAC output is all zeros in practice. */
-static const uint8_t global_bucket[CONVERSATION_KEY_LEN];
+/* Count the message once, against the gateway and its sender. */
+static void
+count_message(struct dialog *d, struct dialog_call *a)
+{
+	if (a->rated)
+		return;
+	a->rated = 1;
+	/* A burst (a poster campaign, a news item) is people, not abuse:
+	 * refusing would drop their messages, since Twilio does not retry.
+	 * The limit is a warning for the operator, said once a window. */
+	if (!rate_window_hit(
+		&d->global, a->now, d->global_window_ms, d->global_max) &&
+	    a->now - d->global_warned >= d->global_window_ms) {
+		log_warn("dialog: more than %d messages in %lld s, all "
+			 "still answered",
+		    d->global_max, (long long)(d->global_window_ms / 1000));
+		d->global_warned = a->now;
+	}
+	a->sender_ok = rate_hit(
+	    d->rate, a->sender, a->now, d->sender_window_ms, d->sender_max);
+}
 
 /*
  * One message, inside a transaction the caller opened (dialog_handle's
  * own, or a group commit's savepoint); -1 leaves the caller to roll back.
  */
 static int
-handle_in_tx(struct handle_args *a)
+handle_in_tx(struct dialog_call *a)
 {
 	struct dialog *d = a->d;
 	struct msg *m = d->m;
-	uint8_t mkey[CONVERSATION_KEY_LEN];
 	const char *rest = "";
-	int rc = -1, r, stop, exit_word = 0, ref = 0, ok;
+	int rc = -1, r, stop, exit_word = 0, ref = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->d = d;
@@ -235,8 +246,7 @@ handle_in_tx(struct handle_args *a)
 	m->now = a->now;
 	m->reply = a->reply;
 	m->cap = SMS_MAX_REPLY + 1;
-	sender_key(d, a->in->from, m->sender);
-	message_key(d, a->provider, a->in->id, mkey);
+	memcpy(m->sender, a->sender, sizeof(m->sender));
 	dialog_normalise(a->in->text, m->norm);
 	stop = dialog_is_stop(d, m->norm, &rest);
 	if (!stop)
@@ -244,31 +254,24 @@ handle_in_tx(struct handle_args *a)
 	if (!stop && !exit_word)
 		ref = dialog_is_ref(d, m->norm, &rest);
 
-	if (purge_locked(d, a->now) != 0)
-		goto out;
-	r = conversation_seen_get(d->db, mkey, a->reply, m->cap, &m->has_reply);
+	/* Expired rows go before this message can meet them; once a
+	 * second is enough (three DELETEs a message were a tenth of the
+	 * dialog's SQL). A rolled-back purge is done a second later. */
+	if (a->now < d->purged_at || a->now - d->purged_at >= DIALOG_PURGE_MS) {
+		if (purge_locked(d, a->now) != 0)
+			goto out;
+		d->purged_at = a->now;
+	}
+	r = conversation_seen_get(
+	    d->db, a->mkey, a->reply, m->cap, &m->has_reply);
 	if (r < 0)
 		goto out;
 	if (r == 0) {
 		log_info("dialog: message id seen before, same answer");
 		goto done;
 	}
-	if (conversation_rate_hit(d->db, global_bucket, a->now,
-		d->global_window_ms, d->global_max, &ok) != 0)
-		goto out;
-	/* A burst (a poster campaign, a news item) is people, not abuse:
-	 * refusing would drop their messages, since Twilio does not retry.
-	 * The limit is a warning for the operator, said once a window. */
-	if (!ok && a->now - d->global_warned >= d->global_window_ms) {
-		log_warn("dialog: more than %d messages in %lld s, all "
-			 "still answered",
-		    d->global_max, (long long)(d->global_window_ms / 1000));
-		d->global_warned = a->now;
-	}
-	if (conversation_rate_hit(d->db, m->sender, a->now, d->sender_window_ms,
-		d->sender_max, &ok) != 0)
-		goto out;
-	if (!ok && !stop && !exit_word) {
+	count_message(d, a);
+	if (!a->sender_ok && !stop && !exit_word) {
 		log_warn("dialog: sender over its rate limit, not answered");
 		m->has_reply = 0;
 		r = 0;
@@ -284,13 +287,13 @@ handle_in_tx(struct handle_args *a)
 	if (r != 0)
 		goto out;
 	if (conversation_seen_put(
-		d->db, mkey, a->now, m->has_reply ? a->reply : NULL) != 0)
+		d->db, a->mkey, a->now, m->has_reply ? a->reply : NULL) != 0)
 		goto out;
 done:
 	a->has_reply = m->has_reply;
+	a->queued = m->queued;
 	rc = 0;
 out:
-	sodium_memzero(mkey, sizeof(mkey));
 	sodium_memzero(m, sizeof(*m));
 	return rc;
 }
@@ -302,39 +305,109 @@ handle_op(struct db *db, void *arg)
 	return handle_in_tx(arg);
 }
 
-int
-dialog_handle(struct dialog *d, const char *provider,
-    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
-    int *has_reply)
+/* Check the call and compute its keys: 0, or -1 on a bad call. */
+static int
+call_init(struct dialog *d, struct dialog_call *a, const char *provider,
+    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap)
 {
-	struct handle_args a = {d, provider, in, now_ms, reply, 0};
-	int rc = -1;
-
-	*has_reply = 0;
+	memset(a, 0, sizeof(*a));
 	if (cap < SMS_MAX_REPLY + 1 || in->from[0] == '\0' ||
 	    in->id[0] == '\0') {
 		log_err("dialog: bad call");
 		return -1;
 	}
+	a->d = d;
+	a->in = in;
+	a->now = now_ms;
+	a->reply = reply;
 	reply[0] = '\0';
-	if (d->gc != NULL) {
-		/* Answered only once the batch it is in is durable. */
-		rc = gcommit_run(d->gc, handle_op, &a) < 0 ? -1 : 0;
-	} else {
-		pthread_mutex_lock(&d->lock);
-		if (db_begin(d->db) == 0) {
-			rc = handle_in_tx(&a);
-			if (rc == 0 && db_commit(d->db) != 0)
-				rc = -1;
-			if (rc != 0)
-				db_rollback(d->db);
-		}
-		pthread_mutex_unlock(&d->lock);
+	sender_key(d, in->from, a->sender);
+	message_key(d, provider, in->id, a->mkey);
+	return 0;
+}
+
+/* Without a group commit: one transaction under the dialog's lock. */
+static int
+handle_alone(struct dialog_call *a)
+{
+	struct dialog *d = a->d;
+	int rc = -1;
+
+	pthread_mutex_lock(&d->lock);
+	if (db_begin(d->db) == 0) {
+		rc = handle_in_tx(a);
+		if (rc == 0 && db_commit(d->db) != 0)
+			rc = -1;
+		if (rc != 0)
+			db_rollback(d->db);
 	}
-	if (rc != 0) {
-		reply[0] = '\0';
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* The keys wiped, the reply emptied on failure: rc as 0 or -1. */
+static int
+call_end(struct dialog_call *a, int rc)
+{
+	sodium_memzero(a->sender, sizeof(a->sender));
+	sodium_memzero(a->mkey, sizeof(a->mkey));
+	if (rc < 0) {
+		a->reply[0] = '\0';
+		a->has_reply = a->queued = 0;
 		return -1;
 	}
+	return 0;
+}
+
+int
+dialog_handle(struct dialog *d, const char *provider,
+    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
+    int *has_reply, int *queued)
+{
+	struct dialog_call a;
+	int rc;
+
+	*has_reply = 0;
+	if (queued != NULL)
+		*queued = 0;
+	if (call_init(d, &a, provider, in, now_ms, reply, cap) != 0)
+		return -1;
+	/* Answered only once the batch it is in is durable. */
+	rc = d->gc != NULL ? gcommit_run(d->gc, handle_op, &a)
+			   : handle_alone(&a);
+	if (call_end(&a, rc) != 0)
+		return -1;
 	*has_reply = a.has_reply;
+	if (queued != NULL)
+		*queued = a.queued;
+	return 0;
+}
+
+static void
+call_done(void *arg, int rc)
+{
+	struct dialog_call *a = arg;
+
+	a->done(a, call_end(a, rc), a->done_arg);
+}
+
+int
+dialog_submit(struct dialog *d, struct dialog_call *call, const char *provider,
+    const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
+    dialog_done done, void *arg)
+{
+	if (call_init(d, call, provider, in, now_ms, reply, cap) != 0)
+		return -1;
+	call->done = done;
+	call->done_arg = arg;
+	if (d->gc == NULL) {
+		call_done(call, handle_alone(call));
+		return 0;
+	}
+	if (gcommit_submit(
+		d->gc, &call->op, handle_op, call, call_done, call) != 0) {
+		(void)call_end(call, -1);
+		return -1;
+	}
 	return 0;
 }

@@ -6,7 +6,9 @@
 
 #include "crypto/envelope.h"
 #include "sms/provider.h"
+#include "store/conversation.h"
 #include "store/db.h"
+#include "store/gcommit.h"
 #include "util/content.h"
 
 /*
@@ -129,12 +131,49 @@ void dialog_free(struct dialog *d);
 /*
  * Handle one verified inbound message from provider (its name, part of
  * the message-id key). Returns 0 with *has_reply and reply (a text of at
- * most SMS_MAX_REPLY bytes) set, or -1 when nothing was changed (answer
- * 500).
+ * most SMS_MAX_REPLY bytes) set, and *queued (when not NULL) 1 if an
+ * envelope went into the outbox (wake the forwarder) and 0 if not; or
+ * -1 when nothing was changed (answer 500).
  */
 int dialog_handle(struct dialog *d, const char *provider,
     const struct sms_inbound *in, int64_t now_ms, char *reply, size_t cap,
-    int *has_reply);
+    int *has_reply, int *queued);
+
+/*
+ * One message on its way through dialog_submit, in the caller's memory
+ * until done is called. The fields are the dialog's own, apart from
+ * has_reply and queued, which are as dialog_handle sets them when done is
+ * called with 0.
+ */
+struct dialog_call;
+typedef void (*dialog_done)(struct dialog_call *call, int rc, void *arg);
+struct dialog_call {
+	struct dialog *d;
+	const struct sms_inbound *in;
+	int64_t now;
+	char *reply;
+	int has_reply, queued;
+	/* Outlive a rerun of the batch (gcommit_fn), so a message is
+	 * counted once however often its transaction runs. */
+	int rated, sender_ok;
+	/* Computed by the caller, off the group commit's writer. */
+	uint8_t sender[CONVERSATION_KEY_LEN];
+	uint8_t mkey[CONVERSATION_KEY_LEN];
+	struct gcommit_op op;
+	dialog_done done;
+	void *done_arg;
+};
+
+/*
+ * dialog_handle without waiting for the commit: returns 0 and later calls
+ * done(call, rc, arg) once (rc as dialog_handle returns it), on the group
+ * commit's answering thread, or at once on this one without a group
+ * commit. -1, and done is never called, on a bad call or when the group
+ * commit is stopping. in and reply must live until done.
+ */
+int dialog_submit(struct dialog *d, struct dialog_call *call,
+    const char *provider, const struct sms_inbound *in, int64_t now_ms,
+    char *reply, size_t cap, dialog_done done, void *arg);
 
 /*
  * Every reply the conversation can send, filled in as it would be sent

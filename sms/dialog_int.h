@@ -14,7 +14,11 @@
 #include <sodium.h>
 
 #include "sms/dialog.h"
+#include "sms/rate.h"
 #include "store/conversation.h"
+
+/* How often a message's transaction also deletes what has expired. */
+#define DIALOG_PURGE_MS 1000
 
 /* Steps as stored in sms_conversation.step: never renumber. */
 enum step {
@@ -105,6 +109,9 @@ struct dialog {
 	int64_t sender_window_ms, global_window_ms;
 	int sender_max, global_max;
 	int64_t global_warned; /* when the busy warning was last logged */
+	struct rate *rate; /* per sender (sms/rate.h) */
+	int64_t purged_at; /* the last purge inside a message's transaction */
+	struct rate_window global;
 	char words[KW_N][DIALOG_WORDS_MAX];
 	char shown[KW_N][DIALOG_WORDS_MAX];
 	char stop_kw[CONTENT_KEYWORD_MAX];
@@ -126,6 +133,7 @@ struct msg {
 	char *reply;
 	size_t cap;
 	int has_reply;
+	int queued; /* an envelope was put in the outbox */
 };
 
 /* dialog_words.c */

@@ -30,6 +30,7 @@ seal_json(struct msg *m, enum envelope_kind kind, json_t *j)
 		log_err("dialog: sealing the envelope failed");
 		goto out;
 	}
+	m->queued = 1;
 	rc = 0;
 out:
 	json_decref(j);

@@ -4,7 +4,6 @@
 
 #include "net/heartbeat.h"
 #include "sms/smsd_conf.h"
-#include "store/gcommit.h"
 #include "util/conf.h"
 #include "util/log.h"
 
@@ -96,9 +95,8 @@ smsd_conf_load(const char *path, struct smsd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	netconf_defaults(&c->net, SMSD_PORT);
-	/* A worker waits in the group commit: more of them, bigger batches
-	 * (docs/storage.md). */
-	c->net.workers = GCOMMIT_WORKERS_DEFAULT;
+	/* No worker waits for the group commit (a webhook is answered
+	 * later, server_later): the server's default few are enough. */
 	snprintf(c->language, sizeof(c->language), "en");
 	/* A London service: numbers in national form are UK numbers. */
 	snprintf(c->country_code, sizeof(c->country_code), "44");

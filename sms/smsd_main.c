@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,12 +44,15 @@
 
 #define NPROVIDERS 3
 #define PURGE_EVERY_MS 60000
-/* One locked buffer per webhook in progress: the parsed message, then
- * the formatted answer. More at once than the server admits cannot be. */
-#define SMSD_BODY_OFF ((sizeof(struct sms_inbound) + 63) / 64 * 64)
-#define SMSD_FORM_OFF ((SMSD_BODY_OFF + SMS_MAX_REPLY_BODY + 63) / 64 * 64)
-#define SMSD_BUF_SIZE (SMSD_FORM_OFF + sizeof(struct http_form))
+/* One locked buffer per webhook in progress (struct webhook). More at
+ * once than the server admits cannot be. */
+#define SMSD_BUF_SIZE sizeof(struct webhook)
 #define SMSD_BUFS_MAX SERVER_MAX_QUEUE
+/* The largest answer: a reply formatted for a provider (errors and the
+ * health check are far smaller). The server keeps, and wipes after
+ * every request, a locked buffer this size per worker: not its 64 KiB
+ * default. */
+#define SMSD_MAX_RESP SMS_MAX_REPLY_BODY
 
 struct route {
 	const char *path;
@@ -70,10 +74,91 @@ struct smsd {
 	struct server *srv;
 };
 
+/*
+ * A webhook from its signature check until it is answered, in one locked
+ * buffer: the worker that checked it does not wait for the group commit
+ * (server_later); the answer is written once the message is durable.
+ */
+struct webhook {
+	struct smsd *sd;
+	struct route *r;
+	struct server_later *later;
+	int rc; /* the dialog's */
+	struct dialog_call call;
+	struct sms_inbound in;
+	char reply[SMS_MAX_REPLY + 1];
+	char body[SMS_MAX_REPLY_BODY];
+	struct http_form form;
+};
+
 static const char *
 header_fn(void *hctx, const char *name)
 {
 	return http_header(hctx, name);
+}
+
+static void
+webhook_free(struct webhook *wh)
+{
+	struct smsd *sd = wh->sd;
+
+	/* The message, the number and the reply (the provider wiped the
+	 * form it decoded into form). */
+	sodium_memzero(wh, offsetof(struct webhook, form));
+	pthread_mutex_lock(&sd->lock);
+	lpool_put(sd->bufs, wh);
+	pthread_mutex_unlock(&sd->lock);
+}
+
+/* The second half, on a worker once the message is durable (or not). */
+static int
+webhook_answer(void *arg, const struct http_req *req, struct http_resp *resp)
+{
+	struct webhook *wh = arg;
+	struct route *r = wh->r;
+	const char *ctype = NULL;
+	int has_reply = wh->call.has_reply, ret;
+
+	(void)req;
+	if (wh->rc != 0) {
+		/* Nothing was kept (the message's transaction rolled back,
+		 * e.g. on a full disk): the provider may send it again. */
+		ret = http_error_json(resp, 503, "unavailable");
+		if (ret == 0)
+			ret = http_resp_header(resp, "Retry-After", "30");
+		goto out;
+	}
+	/* What was sealed is already committed: let the forwarder go (not
+	 * for every message: each wake is a read of the outbox). */
+	if (wh->call.queued)
+		forwarder_wake(wh->sd->fw);
+	if (r->p->format_reply(has_reply ? wh->reply : NULL, wh->body,
+		SMS_MAX_REPLY_BODY, &ctype) != 0) {
+		ret = http_error_json(resp, 500, "internal");
+		goto out;
+	}
+	ret = http_resp_body(resp, 200, ctype, wh->body, strlen(wh->body));
+	if (ret == 0 && has_reply && r->p->reply_header != NULL) {
+		const char *hname, *hvalue;
+
+		r->p->reply_header(wh->reply, &hname, &hvalue);
+		if (hname != NULL)
+			ret = http_resp_header(resp, hname, hvalue);
+	}
+out:
+	webhook_free(wh);
+	return ret;
+}
+
+/* On the group commit's answering thread: hand the answer to a worker. */
+static void
+webhook_stored(struct dialog_call *call, int rc, void *arg)
+{
+	struct webhook *wh = arg;
+
+	(void)call;
+	wh->rc = rc;
+	server_resume(wh->later, webhook_answer, wh);
 }
 
 static int
@@ -81,10 +166,8 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
     struct http_resp *resp)
 {
 	struct sms_http h;
-	struct sms_inbound *in = NULL;
-	char reply[SMS_MAX_REPLY + 1], *body = NULL;
-	const char *ctype = NULL;
-	int rc, has_reply = 0, ret = -1;
+	struct webhook *wh;
+	int rc, ret;
 
 	memset(&h, 0, sizeof(h));
 	h.method = req->method_name;
@@ -97,58 +180,38 @@ handle_sms(struct smsd *sd, struct route *r, const struct http_req *req,
 	h.peer_addr = req->peer;
 	h.now = time(NULL);
 	pthread_mutex_lock(&sd->lock);
-	in = lpool_get(sd->bufs);
+	wh = lpool_get(sd->bufs);
 	pthread_mutex_unlock(&sd->lock);
-	if (in == NULL) {
+	if (wh == NULL) {
 		log_err("out of locked memory");
 		return http_error_json(resp, 503, "busy");
 	}
-	body = (char *)in + SMSD_BODY_OFF;
-	h.form = (struct http_form *)((char *)in + SMSD_FORM_OFF);
+	wh->sd = sd;
+	wh->r = r;
+	h.form = &wh->form;
 	/* Authenticate before anything reads the message. */
-	rc = r->p->verify_and_parse(&r->cfg, &h, in);
+	rc = r->p->verify_and_parse(&r->cfg, &h, &wh->in);
 	if (rc != 0) {
 		ret = http_error_json(resp, rc, sms_error_code(rc));
-		goto out;
+		goto fail;
 	}
-	if (sms_number_international(in->from, sd->country_code) != 0 ||
-	    sms_number_international(in->to, sd->country_code) != 0) {
+	if (sms_number_international(wh->in.from, sd->country_code) != 0 ||
+	    sms_number_international(wh->in.to, sd->country_code) != 0) {
 		ret = http_error_json(resp, 400, "bad_number");
-		goto out;
+		goto fail;
 	}
-	/* Returns once the batch holding this message is durable. */
-	rc = dialog_handle(sd->dialog, r->p->name, in, db_now_ms(), reply,
-	    sizeof(reply), &has_reply);
-	if (rc != 0) {
-		/* Nothing was kept (the message's transaction rolled back,
-		 * e.g. on a full disk): the provider may send it again. */
-		ret = http_error_json(resp, 503, "unavailable");
-		if (ret == 0)
-			ret = http_resp_header(resp, "Retry-After", "30");
-		goto out;
+	/* Answered once the batch holding this message is durable: this
+	 * worker goes on with other requests meanwhile. */
+	wh->later = server_later(req);
+	if (dialog_submit(sd->dialog, &wh->call, r->p->name, &wh->in,
+		db_now_ms(), wh->reply, sizeof(wh->reply), webhook_stored,
+		wh) != 0) {
+		wh->rc = -1;
+		server_resume(wh->later, webhook_answer, wh);
 	}
-	/* Anything sealed is already committed: let the forwarder go. */
-	forwarder_wake(sd->fw);
-	if (r->p->format_reply(has_reply ? reply : NULL, body,
-		SMS_MAX_REPLY_BODY, &ctype) != 0) {
-		ret = http_error_json(resp, 500, "internal");
-		goto out;
-	}
-	ret = http_resp_body(resp, 200, ctype, body, strlen(body));
-	if (ret == 0 && has_reply && r->p->reply_header != NULL) {
-		const char *hname, *hvalue;
-
-		r->p->reply_header(reply, &hname, &hvalue);
-		if (hname != NULL)
-			ret = http_resp_header(resp, hname, hvalue);
-	}
-out:
-	sodium_memzero(reply, sizeof(reply));
-	sodium_memzero(body, SMS_MAX_REPLY_BODY);
-	sms_inbound_wipe(in);
-	pthread_mutex_lock(&sd->lock);
-	lpool_put(sd->bufs, in);
-	pthread_mutex_unlock(&sd->lock);
+	return 0;
+fail:
+	webhook_free(wh);
 	return ret;
 }
 
@@ -393,6 +456,7 @@ main(int argc, char **argv)
 	sc.handler = handle;
 	sc.ctx = &sd;
 	sc.max_body = SMS_MAX_BODY;
+	sc.max_resp = SMSD_MAX_RESP;
 	sd.srv = server_new(&sc);
 	if (sd.srv == NULL)
 		goto out;
@@ -408,7 +472,7 @@ main(int argc, char **argv)
 	/* The sealer runs inside the dialog's operation: no gc of its own. */
 	sealer =
 	    (struct sealer){db, b->device_id, b->sign_sk, b->hub_box_pk, NULL};
-	sd.gc = gcommit_new(&(struct gcommit_config){db, NULL, 0, 0});
+	sd.gc = gcommit_new(&(struct gcommit_config){.db = db});
 	sd.bufs = lpool_new(SMSD_BUF_SIZE, 16, SMSD_BUFS_MAX);
 	if (sd.gc == NULL || sd.bufs == NULL)
 		goto out;

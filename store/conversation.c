@@ -313,66 +313,6 @@ conversation_seen_put(struct db *db,
 	    "bIt", msg_key, CONVERSATION_KEY_LEN, now, reply);
 }
 
-int
-conversation_rate_hit(struct db *db, const uint8_t bucket[CONVERSATION_KEY_LEN],
-    int64_t now, int64_t window_ms, int max, int *allowed)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t start = now;
-	int hits = 1, rc = -1, s, found, same = 0;
-
-	*allowed = 0;
-	if ((st = db_cached(db,
-		 "SELECT window_start, hits FROM sms_rate WHERE bucket = ?")) ==
-	    NULL)
-		return -1;
-	sqlite3_bind_blob(st, 1, bucket, CONVERSATION_KEY_LEN, SQLITE_STATIC);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		int64_t ws = sqlite3_column_int64(st, 0);
-
-		/* A clock that went backwards starts a new window too. */
-		if (ws <= now && now - ws < window_ms) {
-			start = ws;
-			same = 1;
-			hits = sqlite3_column_int(st, 1);
-			/* Stop counting once over, so the column is bounded. */
-			if (hits <= max)
-				hits++;
-		}
-	} else if (s != SQLITE_DONE) {
-		log_err("conversation: read failed: %s",
-		    sqlite3_errmsg(db_handle(db)));
-		goto out;
-	}
-	found = s == SQLITE_ROW;
-	db_reset(st);
-	st = NULL;
-	/* Not INSERT OR REPLACE, and the indexed window_start only when a
-	 * window starts; UPDATE OR FAIL: each would otherwise need a
-	 * statement journal, whose pages SQLCipher encrypts (see
-	 * conversation_put). */
-	if (same)
-		rc = db_run(db, "rate count",
-		    "UPDATE OR FAIL sms_rate SET hits = ? WHERE bucket = ?",
-		    "ib", hits, bucket, CONVERSATION_KEY_LEN);
-	else
-		rc = db_run(db, "rate count",
-		    found ? "UPDATE OR FAIL sms_rate SET window_start = ?, "
-			    "hits = ? "
-			    "WHERE bucket = ?"
-			  : "INSERT INTO sms_rate (window_start, hits, bucket) "
-			    "VALUES (?, ?, ?)",
-		    "Iib", start, hits, bucket, CONVERSATION_KEY_LEN);
-	if (rc != 0)
-		goto out;
-	*allowed = hits <= max;
-	rc = 0;
-out:
-	db_reset(st);
-	return rc;
-}
-
 static int
 purge_one(struct db *db, const char *sql, int64_t cutoff, int64_t *n)
 {
@@ -396,9 +336,7 @@ conversation_purge(
 	    purge_one(db, "DELETE FROM sms_seen WHERE seen_at < ?", cut->seen,
 		NULL) != 0 ||
 	    purge_one(db, "DELETE FROM sms_link WHERE linked_at < ?", cut->link,
-		NULL) != 0 ||
-	    purge_one(db, "DELETE FROM sms_rate WHERE window_start < ?",
-		cut->rate, NULL) != 0)
+		NULL) != 0)
 		return -1;
 	return 0;
 }

@@ -22,7 +22,8 @@
  *   seen          processed provider message ids and the reply sent, so a
  *                 retried webhook gets the same answer without a second
  *                 state change
- *   rate          fixed-window message counters per sender and global
+ *
+ * (Rate counters are in smsd's memory: sms/rate.h.)
  *
  * Nothing here begins a transaction: the caller wraps one inbound
  * message's reads and writes in db_begin / db_commit so they all happen,
@@ -83,21 +84,11 @@ int conversation_seen_put(struct db *db,
     const uint8_t msg_key[CONVERSATION_KEY_LEN], int64_t now,
     const char *reply);
 
-/*
- * Count one message against bucket in a fixed window of window_ms: the
- * window restarts at now once it has passed. *allowed is 0 when this
- * message is over max.
- */
-int conversation_rate_hit(struct db *db,
-    const uint8_t bucket[CONVERSATION_KEY_LEN], int64_t now, int64_t window_ms,
-    int max, int *allowed);
-
 /* Times before which each kind of row is deleted; 0 leaves it alone. */
 struct conversation_cutoffs {
 	int64_t idle; /* conversations not touched since */
 	int64_t seen; /* message ids processed before */
 	int64_t link; /* links made before */
-	int64_t rate; /* rate windows started before */
 };
 
 /* Delete everything older than the cutoffs; *n (may be NULL) gets the

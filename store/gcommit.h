@@ -2,7 +2,9 @@
 #define STORE_GCOMMIT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
+#include <time.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -20,7 +22,9 @@
  *   gcommit_run(fn, arg) ---> queue ---> BEGIN IMMEDIATE
  *     (waits)                            fn(db, arg) ... up to max_batch
  *                                        COMMIT (durable: synchronous=FULL)
- *     <-------------------------------- each caller gets its fn's result
+ *                                          |  the batch, in one hand-off
+ *     <----------------------------- answering thread: wakes each caller
+ *                                    with its fn's result
  *
  * A batch is closed when it holds max_batch operations or max_wait_us
  * after its first one arrived, whichever is first; operations arriving
@@ -64,6 +68,22 @@ struct gcommit_stats {
 
 struct gcommit;
 
+/* Told an operation's result on the answering thread (gcommit_submit). */
+typedef void (*gcommit_done)(void *cb_arg, int rc);
+
+/* An operation in the queue: in its caller's memory, which must live
+ * until the operation is done. The fields are gcommit's own. */
+struct gcommit_op {
+	gcommit_fn fn;
+	void *arg;
+	int rc;
+	struct timespec queued;
+	sem_t done; /* gcommit_run's caller waits on it */
+	gcommit_done cb; /* gcommit_submit's caller is called instead */
+	void *cb_arg;
+	struct gcommit_op *next;
+};
+
 /* Prepares; gcommit_start starts the writer thread. Two steps because a
  * daemon confines itself (util/sandbox.h) before it starts any thread. */
 struct gcommit *gcommit_new(const struct gcommit_config *cfg);
@@ -77,6 +97,17 @@ int gcommit_start(struct gcommit *g);
  * at once inside the open transaction.
  */
 int gcommit_run(struct gcommit *g, gcommit_fn fn, void *arg);
+
+/*
+ * gcommit_run without the wait: queue fn(db, arg) in o and return 0 at
+ * once (-1, and cb is never called, when the writer is stopping). Once
+ * the batch is durable, or failed, cb(cb_arg, rc) runs on the answering
+ * thread with what gcommit_run would have returned; after that, gcommit
+ * does not touch o, arg or cb_arg again. Called on the writer thread, fn
+ * and cb run at once.
+ */
+int gcommit_submit(struct gcommit *g, struct gcommit_op *o, gcommit_fn fn,
+    void *arg, gcommit_done cb, void *cb_arg);
 
 void gcommit_stats(struct gcommit *g, struct gcommit_stats *out);
 

@@ -61,6 +61,10 @@ static const char *const device_steps[] = {
      * ordering by a column stored after the envelope made every pass
      * read (and decrypt) every queued envelope. */
     "CREATE INDEX outbox_queue ON outbox (queued_at, next_attempt_at);",
+    /* 4: rate counters move to smsd's memory (sms/rate.h): a keyed hash
+     * of each recent texter with their times is no longer on disk, and
+     * a message no longer pays two statements and a page for it. */
+    "DROP TABLE sms_rate;",
 };
 
 const struct db_schema schema_device = {

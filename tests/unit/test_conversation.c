@@ -140,33 +140,15 @@ links_and_seen(void **state)
 }
 
 static void
-rate_and_purge(void **state)
+purge(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t k[CONVERSATION_KEY_LEN];
 	struct conversation c;
-	struct conversation_cutoffs cut = {0, 0, 0, 0};
-	int ok, i;
+	struct conversation_cutoffs cut = {0, 0, 0};
 	int64_t n;
 
 	randombytes_buf(k, sizeof(k));
-	for (i = 0; i < 3; i++) {
-		assert_int_equal(
-		    conversation_rate_hit(f->db, k, 1000 + i, 100, 3, &ok), 0);
-		assert_true(ok);
-	}
-	for (i = 0; i < 5; i++) {
-		assert_int_equal(
-		    conversation_rate_hit(f->db, k, 1050, 100, 3, &ok), 0);
-		assert_false(ok);
-	}
-	/* The window has passed. */
-	assert_int_equal(conversation_rate_hit(f->db, k, 1100, 100, 3, &ok), 0);
-	assert_true(ok);
-	/* A clock that jumped back starts a new window. */
-	assert_int_equal(conversation_rate_hit(f->db, k, 500, 100, 1, &ok), 0);
-	assert_true(ok);
-
 	conversation_init(&c);
 	c.step = 1;
 	c.updated_at = 100;
@@ -175,7 +157,6 @@ rate_and_purge(void **state)
 	assert_int_equal(conversation_purge(f->db, &cut, &n), 0);
 	assert_int_equal(n, 0);
 	cut.idle = 101;
-	cut.rate = 100000;
 	assert_int_equal(conversation_purge(f->db, &cut, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(conversation_get(f->db, k, &c), 1);
@@ -187,7 +168,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(state_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(links_and_seen, setup, teardown),
-	    cmocka_unit_test_setup_teardown(rate_and_purge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(purge, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

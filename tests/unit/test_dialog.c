@@ -14,6 +14,7 @@
 #include "store/conversation.h"
 #include "store/db.h"
 #include "store/outbox.h"
+#include "store/gcommit.h"
 #include "store/schema.h"
 #include "util/log.h"
 
@@ -167,13 +168,17 @@ check_neutral(const char *text)
 			    "reply contains \"%s\": %s", forbidden[i], text);
 }
 
+static int64_t count(struct fixture *f, const char *table);
+
 /* Send text from number with message id id; returns dialog_handle's
  * result. */
 static int
 send_id(struct fixture *f, const char *number, const char *id, const char *text)
 {
 	struct sms_inbound in;
-	int rc;
+	size_t sealed;
+	int64_t queued_before;
+	int rc, queued;
 
 	memset(&in, 0, sizeof(in));
 	snprintf(in.from, sizeof(in.from), "%s", number);
@@ -182,8 +187,17 @@ send_id(struct fixture *f, const char *number, const char *id, const char *text)
 	snprintf(in.id, sizeof(in.id), "%s", id);
 	in.timestamp = f->now / 1000;
 	snprintf(f->last_id, sizeof(f->last_id), "%s", id);
+	sealed = f->nsealed;
+	queued_before = f->cfg.seal == sealer_outbox ? count(f, "outbox") : 0;
 	rc = dialog_handle(f->d, "twilio", &in, f->now, f->reply,
-	    sizeof(f->reply), &f->has_reply);
+	    sizeof(f->reply), &f->has_reply, &queued);
+	/* queued says exactly whether the outbox grew (the forwarder is
+	 * woken for it and only for it). */
+	if (rc == 0)
+		assert_int_equal(
+		    queued, f->cfg.seal == sealer_outbox
+				? count(f, "outbox") > queued_before
+				: f->nsealed > sealed);
 	f->now += 1000;
 	if (rc == 0 && f->has_reply) {
 		check_neutral(f->reply);
@@ -691,7 +705,7 @@ duplicate_ids(void **state)
 	strcpy(in.text, "hello");
 	strcpy(in.id, "SMdup4");
 	assert_int_equal(dialog_handle(f->d, "kannel", &in, f->now, f->reply,
-			     sizeof(f->reply), &f->has_reply),
+			     sizeof(f->reply), &f->has_reply, NULL),
 	    0);
 	assert_true(f->has_reply);
 	assert_int_equal(strncmp(f->reply, A_INTRO, strlen(A_INTRO)), 0);
@@ -752,6 +766,93 @@ rate_limits(void **state)
 	/* The sender's hour is over too. */
 	f->now += 3600 * 1000;
 	expect(f, "hello", A_INTRO);
+}
+
+/* dialog_submit's callback, and an operation that always fails. */
+struct later {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n, rc;
+};
+
+static void
+later_done(struct dialog_call *call, int rc, void *arg)
+{
+	struct later *l = arg;
+
+	(void)call;
+	pthread_mutex_lock(&l->mu);
+	l->rc = rc;
+	l->n++;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static int
+refuse_op(struct db *db, void *arg)
+{
+	(void)db;
+	(void)arg;
+	return -1;
+}
+
+static void
+refused_done(void *arg, int rc)
+{
+	later_done(NULL, rc, arg);
+}
+
+/*
+ * Through the group commit, a message shares its batch with an operation
+ * that fails: the batch is rolled back and run again without it, so the
+ * message's transaction runs twice, and its sender, allowed one message
+ * an hour, is still counted once and answered. The next one is not.
+ */
+static void
+counted_once_through_reruns(void **state)
+{
+	struct fixture *f = *state;
+	struct sms_inbound in;
+	struct dialog_call call;
+	struct gcommit_op op;
+	struct later l = {
+	    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+	struct gcommit_stats gs;
+	struct gcommit *gc;
+
+	gc = gcommit_new(&(struct gcommit_config){
+	    .db = f->db, .max_wait_us = GCOMMIT_WAIT_US_MAX});
+	assert_non_null(gc);
+	assert_int_equal(gcommit_start(gc), 0);
+	f->cfg.gc = gc;
+	f->cfg.sender_max = 1;
+	new_dialog(f);
+	memset(&in, 0, sizeof(in));
+	strcpy(in.from, NUMBER);
+	strcpy(in.to, "+447700900000");
+	strcpy(in.text, "hello");
+	strcpy(in.id, "SMrerun1");
+	assert_int_equal(dialog_submit(f->d, &call, "twilio", &in, f->now,
+			     f->reply, sizeof(f->reply), later_done, &l),
+	    0);
+	assert_int_equal(
+	    gcommit_submit(gc, &op, refuse_op, NULL, refused_done, &l), 0);
+	pthread_mutex_lock(&l.mu);
+	while (l.n < 2)
+		pthread_cond_wait(&l.cv, &l.mu);
+	pthread_mutex_unlock(&l.mu);
+	gcommit_stats(gc, &gs);
+	assert_int_equal(gs.batches, 1);
+	assert_int_equal(gs.failed_ops, 1);
+	assert_true(call.has_reply);
+	assert_int_equal(strncmp(f->reply, A_INTRO, strlen(A_INTRO)), 0);
+	/* The second message in the hour is over the limit. */
+	f->now += 1000;
+	assert_int_equal(send_from(f, NUMBER, "hello"), 0);
+	assert_false(f->has_reply);
+	dialog_free(f->d);
+	f->d = NULL;
+	gcommit_free(gc);
 }
 
 static void
@@ -824,7 +925,7 @@ no_number_in_clear(void **state)
 {
 	struct fixture *f = *state;
 	const char *tables[] = {
-	    "sms_conversation", "sms_link", "sms_seen", "sms_rate", "outbox"};
+	    "sms_conversation", "sms_link", "sms_seen", "outbox"};
 	const char *name = "Zebedee-Quintessential";
 	char wal[PATH_MAX + 8];
 
@@ -1009,6 +1110,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		counted_once_through_reruns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		seal_failure_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

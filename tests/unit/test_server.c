@@ -827,6 +827,128 @@ test_burst(void **state)
 }
 
 /* The daemons' configuration names for the limits reach the server. */
+/* Requests answered later: the handler parks them, a thread resumes. */
+struct parked {
+	pthread_mutex_t mu;
+	struct server_later *l[16];
+	int n, resumed;
+	int want; /* resume once this many are parked */
+	int delay_ms;
+};
+
+static int
+answer_later(void *arg, const struct http_req *req, struct http_resp *resp)
+{
+	(void)arg;
+	(void)req;
+	return http_resp_body(resp, 200, "text/plain", "later\n", 6);
+}
+
+static int
+later_handler(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct parked *p = ctx;
+	struct server_later *l;
+
+	if (strcmp(req->path, "/early") == 0) {
+		/* Resumed before the handler returns: answered all the same. */
+		server_resume(server_later(req), answer_later, NULL);
+		return 0;
+	}
+	if (strcmp(req->path, "/later") != 0)
+		return handler(NULL, req, resp);
+	l = server_later(req);
+	pthread_mutex_lock(&p->mu);
+	assert_true(p->n < 16);
+	p->l[p->n++] = l;
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+static void *
+resumer(void *arg)
+{
+	struct parked *p = arg;
+	int64_t t0 = now_ms();
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		if (p->n >= p->want || now_ms() - t0 > CLIENT_WAIT_MS) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		pthread_mutex_unlock(&p->mu);
+		usleep(5000);
+	}
+	usleep((useconds_t)p->delay_ms * 1000);
+	pthread_mutex_lock(&p->mu);
+	for (; p->resumed < p->n; p->resumed++)
+		server_resume(p->l[p->resumed], answer_later, NULL);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/*
+ * A handler that answers later does not hold its worker: one worker takes
+ * eight requests that are all answered only after the last has come
+ * (the old blocking design would wait forever). A resume before the
+ * handler returns is answered too, and the server does not stop before
+ * a parked request is answered.
+ */
+static void
+test_answer_later(void **state)
+{
+	struct server_config cfg;
+	struct parked p;
+	struct running *r;
+	pthread_t th;
+	char buf[RESP_MAX];
+	int fds[8], fd, i, closed;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.mu, NULL);
+	p.want = 8;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 1;
+	cfg.handler = later_handler;
+	cfg.ctx = &p;
+	r = start(&cfg);
+	assert_int_equal(pthread_create(&th, NULL, resumer, &p), 0);
+	for (i = 0; i < 8; i++) {
+		fds[i] = dial(r);
+		send_str(fds[i], "GET /later HTTP/1.1\r\nHost: t\r\n\r\n");
+	}
+	for (i = 0; i < 8; i++) {
+		read_all(fds[i], buf, sizeof(buf), 300, &closed);
+		assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+		assert_non_null(strstr(buf, "\r\n\r\nlater\n"));
+		/* Keep-alive goes on after an answer given later. */
+		send_str(fds[i], "GET /early HTTP/1.1\r\nHost: t\r\n\r\n");
+		read_all(fds[i], buf, sizeof(buf), 300, &closed);
+		assert_non_null(strstr(buf, "\r\n\r\nlater\n"));
+		close(fds[i]);
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(p.resumed, 8);
+
+	/* Stopping with a request parked: it is answered first. */
+	p.want = 9;
+	p.delay_ms = 300;
+	assert_int_equal(pthread_create(&th, NULL, resumer, &p), 0);
+	fd = dial(r);
+	send_str(fd, "GET /later HTTP/1.1\r\nHost: t\r\n\r\n");
+	usleep(100 * 1000);
+	stop(r);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	read_all(fd, buf, sizeof(buf), CLIENT_WAIT_MS, &closed);
+	assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(buf, "Connection: close"));
+	assert_true(closed);
+	close(fd);
+	pthread_mutex_destroy(&p.mu);
+}
+
 static void
 test_netconf_limits(void **state)
 {
@@ -884,6 +1006,7 @@ main(void)
 	    cmocka_unit_test(test_many_clients),
 	    cmocka_unit_test(test_slow_crowd),
 	    cmocka_unit_test(test_burst),
+	    cmocka_unit_test(test_answer_later),
 	    cmocka_unit_test(test_netconf_limits),
 	};
 

@@ -121,7 +121,8 @@ batches_keep_the_good_ones(void **state)
 	size_t good = 0;
 
 	assert_non_null(w);
-	f->gc = gcommit_new(&(struct gcommit_config){f->db, NULL, 16, 2000});
+	f->gc = gcommit_new(&(struct gcommit_config){
+	    .db = f->db, .max_batch = 16, .max_wait_us = 2000});
 	assert_non_null(f->gc);
 	assert_int_equal(gcommit_start(f->gc), 0);
 	/* An id already stored: its second put fails on the key. */
@@ -204,7 +205,8 @@ nested_runs_inline(void **state)
 	struct nested n;
 	struct gcommit_stats gs;
 
-	f->gc = gcommit_new(&(struct gcommit_config){f->db, NULL, 0, -1});
+	f->gc = gcommit_new(
+	    &(struct gcommit_config){.db = f->db, .max_wait_us = -1});
 	assert_non_null(f->gc);
 	assert_int_equal(gcommit_start(f->gc), 0);
 	memset(&n, 0, sizeof(n));
@@ -241,8 +243,8 @@ window_holds_the_batch_open(void **state)
 	pthread_t t;
 
 	assert_non_null(w);
-	f->gc = gcommit_new(
-	    &(struct gcommit_config){f->db, NULL, 0, GCOMMIT_WAIT_US_MAX});
+	f->gc = gcommit_new(&(struct gcommit_config){
+	    .db = f->db, .max_wait_us = GCOMMIT_WAIT_US_MAX});
 	assert_non_null(f->gc);
 	assert_int_equal(gcommit_start(f->gc), 0);
 	for (int i = 0; i < 2; i++) {
@@ -260,6 +262,93 @@ window_holds_the_batch_open(void **state)
 	assert_int_equal(gs.batches, 1);
 	assert_int_equal(gs.largest, 2);
 	free(w);
+}
+
+/* gcommit_submit's callbacks: what each operation got, and where. */
+struct submitted;
+struct sub_one {
+	struct submitted *sb;
+	struct put put;
+	struct gcommit_op op;
+};
+
+struct submitted {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int called;
+	pthread_t caller;
+	int on_caller; /* a callback ran on the submitting thread */
+	struct sub_one one[PER_THREAD];
+};
+
+static void
+submitted_done(void *arg, int rc)
+{
+	struct sub_one *o = arg;
+	struct submitted *sb = o->sb;
+
+	o->put.rc = rc;
+	pthread_mutex_lock(&sb->mu);
+	if (pthread_equal(pthread_self(), sb->caller))
+		sb->on_caller = 1;
+	sb->called++;
+	pthread_cond_signal(&sb->cv);
+	pthread_mutex_unlock(&sb->mu);
+}
+
+/*
+ * gcommit_submit returns at once; each callback comes once, off the
+ * submitting thread, after the batch is durable, with what gcommit_run
+ * would have returned (a failed operation -1, the others kept).
+ */
+static void
+submit_answers_later(void **state)
+{
+	struct fixture *f = *state;
+	struct submitted *sb = calloc(1, sizeof(*sb));
+	struct gcommit_stats gs;
+
+	assert_non_null(sb);
+	pthread_mutex_init(&sb->mu, NULL);
+	pthread_cond_init(&sb->cv, NULL);
+	sb->caller = pthread_self();
+	f->gc = gcommit_new(&(struct gcommit_config){.db = f->db});
+	assert_non_null(f->gc);
+	assert_int_equal(gcommit_start(f->gc), 0);
+	for (int i = 0; i < PER_THREAD; i++) {
+		struct sub_one *o = &sb->one[i];
+
+		o->sb = sb;
+		randombytes_buf(o->put.id, sizeof(o->put.id));
+		o->put.fail_after_write = i % 4 == 0;
+		o->put.rc = 99;
+		assert_int_equal(gcommit_submit(f->gc, &o->op, put_op, &o->put,
+				     submitted_done, o),
+		    0);
+	}
+	pthread_mutex_lock(&sb->mu);
+	while (sb->called < PER_THREAD)
+		pthread_cond_wait(&sb->cv, &sb->mu);
+	pthread_mutex_unlock(&sb->mu);
+	assert_false(sb->on_caller);
+	gcommit_stats(f->gc, &gs);
+	assert_int_equal(gs.ops, PER_THREAD);
+	/* One thread submitting back to back: batches, not one each. */
+	assert_true(gs.batches < gs.ops);
+	gcommit_free(f->gc);
+	f->gc = NULL;
+	db_close(f->db);
+	f->db = db_open(f->path, f->key, &schema_device);
+	assert_non_null(f->db);
+	for (int i = 0; i < PER_THREAD; i++) {
+		struct sub_one *o = &sb->one[i];
+
+		assert_int_equal(o->put.rc, o->put.fail_after_write ? -1 : 7);
+		assert_int_equal(row_exists(f->db, o->put.id), o->put.rc == 7);
+	}
+	pthread_cond_destroy(&sb->cv);
+	pthread_mutex_destroy(&sb->mu);
+	free(sb);
 }
 
 /* kioskd's path: a sealer with a group commit queues a real envelope. */
@@ -280,7 +369,7 @@ sealer_through_gcommit(void **state)
 	randombytes_buf(dev, sizeof(dev));
 	crypto_sign_keypair(pk, sk);
 	crypto_box_keypair(box_pk, box_sk);
-	f->gc = gcommit_new(&(struct gcommit_config){f->db, NULL, 0, 0});
+	f->gc = gcommit_new(&(struct gcommit_config){.db = f->db});
 	assert_non_null(f->gc);
 	assert_int_equal(gcommit_start(f->gc), 0);
 	s = (struct sealer){f->db, dev, sk, box_pk, f->gc};
@@ -310,6 +399,8 @@ main(void)
 		window_holds_the_batch_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		sealer_through_gcommit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		submit_answers_later, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
